@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from chaoyang_friendly.errors import ApplicationError
+
+from .forms import CodeForm, PhoneForm, RiderProfileForm
+from .models import RiderProfile
+from .services import sms_code_send, sms_login
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return "/"
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Two steps on one small page, no JavaScript needed: get a code, then type it."""
+    step = "phone"
+    phone_form = PhoneForm(request.POST or None)
+    code_form = CodeForm(initial={"phone": request.POST.get("phone", "")})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        limited = is_ratelimited(
+            request, group="sms-page", key="ip", rate=settings.SMS_CODE_IP_RATE, increment=True
+        ) and settings.RATELIMIT_ENABLE
+        if limited:
+            messages.error(request, _("该网络请求过于频繁，请稍后再试。"))
+        elif action == "send" and phone_form.is_valid():
+            try:
+                sms_code_send(phone=phone_form.cleaned_data["phone"], ip=request.META.get("REMOTE_ADDR"))
+                messages.success(request, _("验证码已发送，请查收短信。"))
+            except ApplicationError as exc:
+                messages.error(request, str(exc))
+            step = "code"
+            code_form = CodeForm(initial={"phone": phone_form.cleaned_data["phone"]})
+        elif action == "login":
+            step = "code"
+            code_form = CodeForm(request.POST)
+            if code_form.is_valid():
+                try:
+                    user = sms_login(phone=code_form.cleaned_data["phone"], code=code_form.cleaned_data["code"])
+                except ApplicationError as exc:
+                    code_form.add_error("code", str(exc))
+                else:
+                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                    return redirect(_next_url(request))
+    return render(
+        request,
+        "accounts/login.html",
+        {"step": step, "phone_form": phone_form, "code_form": code_form, "next": _next_url(request)},
+    )
+
+
+@require_http_methods(["POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("/")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_view(request: HttpRequest) -> HttpResponse:
+    profile, _created = RiderProfile.objects.get_or_create(user=request.user)
+    form = RiderProfileForm(request.POST or None, instance=profile, initial={"name": request.user.name})
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        request.user.name = form.cleaned_data["name"]
+        request.user.save(update_fields=["name"])
+        messages.success(request, _("已保存。"))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})

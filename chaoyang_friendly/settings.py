@@ -1,0 +1,327 @@
+"""Settings for 友好朝阳. Everything configurable comes from the environment (see README.md).
+
+With no environment set the portal runs embedded: a SpatiaLite file under var/, Celery over kombu's
+filesystem transport, SMS to the console. DATABASE_URL=postgis://… and REDIS_URL=redis://… switch to
+PostgreSQL/PostGIS and Redis.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+_DEV_SECRET_KEY = "dev-only-insecure-key-change-me-chaoyang-friendly-0000000000"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEV_SECRET_KEY)
+if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters when DJANGO_DEBUG=0."
+    )
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework_gis",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "leaflet",
+    "import_export",
+    "chaoyang_friendly",
+    "jurisdictions",
+    "accounts",
+    "stations",
+    "housing",
+    "reports",
+    "partybranch",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "chaoyang_friendly.urls"
+WSGI_APPLICATION = "chaoyang_friendly.wsgi.application"
+ASGI_APPLICATION = "chaoyang_friendly.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "chaoyang_friendly.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.contrib.gis.db.backends.spatialite",
+            "NAME": str(VAR_DIR / "portal.sqlite3"),
+            "OPTIONS": {"timeout": 20},
+        }
+    }
+# Parallel developers/CI jobs can keep their test databases apart.
+if os.environ.get("DJANGO_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["DJANGO_TEST_DB_NAME"]}
+SPATIALITE_LIBRARY_PATH = os.environ.get("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, broker --------------------------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cyf"),
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+else:
+    # Embedded: file cache (shared by the web and worker processes) and kombu's filesystem transport.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+    CELERY_BROKER_URL = "filesystem://"
+    _queue = VAR_DIR / "celery" / "queue"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue),
+        "data_folder_out": str(_queue),
+        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "store_processed": False,
+        "polling_interval": 0.01,
+    }
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Workers reach the portal only through its REST API (DESIGN.md, dispatch flow).
+API_BASE_URL = os.environ.get("API_BASE_URL", "http://127.0.0.1:8000")
+DISPATCHER_TOKEN = os.environ.get("DISPATCHER_TOKEN", "")
+
+# --- Auth ----------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.RolePermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+
+# --- SMS -----------------------------------------------------------------------------------------
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")  # console | file | http
+SMS_FILE_DIR = os.environ.get("SMS_FILE_DIR", str(VAR_DIR / "sms"))
+SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+SMS_HTTP_KEY = os.environ.get("SMS_HTTP_KEY", "")
+SMS_HTTP_SIGN_NAME = os.environ.get("SMS_HTTP_SIGN_NAME", "友好朝阳")
+SMS_CODE_TTL_SECONDS = 600
+SMS_CODE_MAX_ATTEMPTS = 5
+SMS_CODE_RESEND_SECONDS = 60
+SMS_CODE_DAILY_LIMIT = 10
+SMS_CODE_IP_RATE = os.environ.get("SMS_CODE_IP_RATE", "30/h")
+LOGIN_IP_RATE = os.environ.get("LOGIN_IP_RATE", "60/h")
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+
+# --- I18N ----------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media ----------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": os.environ.get("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
+
+# --- Maps ----------------------------------------------------------------------------------------
+# MAP_TILES_CRS tells the display edge whether the tiles are WGS-84 (OpenStreetMap) or GCJ-02 (Amap,
+# Tencent); stored coordinates are always WGS-84.
+MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILES_ATTRIBUTION = os.environ.get("MAP_TILES_ATTRIBUTION", "© OpenStreetMap contributors")
+MAP_TILES_CRS = os.environ.get("MAP_TILES_CRS", "wgs84")
+if MAP_TILES_CRS not in {"wgs84", "gcj02"}:
+    raise ImproperlyConfigured("MAP_TILES_CRS must be 'wgs84' or 'gcj02'.")
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (39.95, 116.48),
+    "DEFAULT_ZOOM": 11,
+    "MIN_ZOOM": 9,
+    "MAX_ZOOM": 18,
+    "TILES": [(_("地图"), MAP_TILES_URL, {"attribution": MAP_TILES_ATTRIBUTION, "maxZoom": 19})],
+    "RESET_VIEW": False,
+    "NO_GLOBALS": False,
+}
+
+# --- REST API ------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "chaoyang_friendly.errors.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "友好朝阳 API",
+    "DESCRIPTION": "Friendly Chaoyang: stations, housing, 随手拍 reports and party-branch activities.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the vendored sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Security ------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Domain settings -----------------------------------------------------------------------------
+# The district's bounding box; coordinates outside it never reach GEOS (DESIGN.md, Geography).
+DISTRICT_BBOX = (116.30, 39.78, 116.70, 40.12)
+
+# Default admin permissions by role (accounts.backends.RolePermissionBackend). Street staff work on
+# their own street's objects (the rows are scoped by StreetScopedAdmin); district staff read everything.
+_ALL = {"view", "add", "change", "delete"}
+ROLE_PERMISSIONS = {
+    "street_staff": {
+        "stations": _ALL,
+        "housing": _ALL,
+        "reports": _ALL,
+        "partybranch": _ALL,
+        "jurisdictions": {"view"},
+        "accounts.riderprofile": {"view"},
+    },
+    "district_staff": {
+        "stations": {"view"},
+        "housing": {"view"},
+        "reports": {"view"},
+        "partybranch": {"view"},
+        "jurisdictions": {"view"},
+        "accounts": {"view"},
+    },
+}
+
+# Debian 12 ships GDAL 3.6, which cannot block file/network access from spatial references. We never
+# pass user-supplied spatial references or files to GDAL (all geometry enters as range-checked numbers
+# through chaoyang_friendly.geo), so the warning does not apply.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Per-app settings ----------------------------------------------------------------------------
+# Each domain app may keep its own settings in `<app>/app_settings.py` (UPPERCASE constants, read from
+# the environment, importing nothing from Django's app registry). CELERY_BEAT_SCHEDULE entries merge.
+import importlib  # noqa: E402
+
+for _app in ("stations", "housing", "reports", "partybranch", "analytics"):
+    try:
+        _module = importlib.import_module(f"{_app}.app_settings")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"{_app}.app_settings" and _exc.name != _app:
+            raise
+        continue
+    for _name in dir(_module):
+        if not _name.isupper():
+            continue
+        if _name == "CELERY_BEAT_SCHEDULE":
+            CELERY_BEAT_SCHEDULE.update(getattr(_module, _name))
+        else:
+            globals()[_name] = getattr(_module, _name)

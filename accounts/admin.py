@@ -55,7 +55,6 @@ class SmsCodeAdmin(admin.ModelAdmin):
 class RiderProfileAdmin(StreetScopedAdmin):
     """Riders who work in the staff member's street (district staff: all)."""
 
-    street_lookup = "work_street"
     list_display = ("user", "occupation", "platform", "work_street", "created_at")
     list_filter = ("occupation", "work_street")
     list_select_related = ("user", "work_street")

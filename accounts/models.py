@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chaoyang_friendly.models import TimeStampedModel
+from chaoyang_friendly.scoping import StreetScopedQuerySet
 
 from .phone import mask_phone, normalize_phone, validate_phone
 
@@ -77,7 +78,7 @@ class User(AbstractBaseUser, PermissionsMixin):
                 violation_error_message=_("街道工作人员必须属于一个街道。"),
             ),
             models.CheckConstraint(
-                condition=Q(role__in=list(SERVICE_ROLES)) | Q(phone__isnull=False),
+                condition=Q(role__in=sorted(SERVICE_ROLES)) | Q(phone__isnull=False),
                 name="person_has_phone",
                 violation_error_message=_("除服务账号外，用户必须有手机号。"),
             ),
@@ -105,6 +106,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return mask_phone(self.phone)
 
 
+class RiderProfileQuerySet(StreetScopedQuerySet):
+    street_lookup = "work_street"
+
+
 class RiderProfile(TimeStampedModel):
     class Occupation(models.TextChoices):
         COURIER = "courier", _("快递员")
@@ -123,6 +128,8 @@ class RiderProfile(TimeStampedModel):
         blank=True,
         related_name="riders",
     )
+
+    objects = RiderProfileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("骑手档案")

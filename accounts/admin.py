@@ -28,7 +28,9 @@ class UserAdmin(DjangoUserAdmin):
         (_("权限"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("时间"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "name", "role", "street", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("phone", "name", "role", "street", "password1", "password2")}),
+    )
 
 
 @admin.register(ApiToken)

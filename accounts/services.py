@@ -47,9 +47,7 @@ def sms_code_send(*, phone: str, ip: str | None = None) -> SmsCode:
     phone = _phone_or_error(phone)
     now = timezone.now()
     if not cache.add(f"sms:resend:{phone}", 1, timeout=settings.SMS_CODE_RESEND_SECONDS):
-        raise ThrottledError(
-            _("验证码发送过于频繁，请 %(s)d 秒后再试。") % {"s": settings.SMS_CODE_RESEND_SECONDS}
-        )
+        raise ThrottledError(_("验证码发送过于频繁，请 %(s)d 秒后再试。") % {"s": settings.SMS_CODE_RESEND_SECONDS})
     day_key = f"sms:day:{phone}:{timezone.localdate(now):%Y%m%d}"
     cache.add(day_key, 0, timeout=2 * 24 * 3600)
     if cache.incr(day_key) > settings.SMS_CODE_DAILY_LIMIT:
@@ -64,7 +62,10 @@ def sms_code_send(*, phone: str, ip: str | None = None) -> SmsCode:
         ip=ip,
     )
     minutes = settings.SMS_CODE_TTL_SECONDS // 60
-    send_sms(phone, _("【友好朝阳】您的登录验证码是 %(code)s，%(m)d 分钟内有效。请勿告诉他人。") % {"code": code, "m": minutes})
+    send_sms(
+        phone,
+        _("【友好朝阳】您的登录验证码是 %(code)s，%(m)d 分钟内有效。请勿告诉他人。") % {"code": code, "m": minutes},
+    )
     return sms
 
 
@@ -78,11 +79,7 @@ def sms_code_verify(*, phone: str, code: str) -> str:
     phone = _phone_or_error(phone)
     code = str(code or "").strip()
     now = timezone.now()
-    sms = (
-        SmsCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
-        .order_by("-created_at")
-        .first()
-    )
+    sms = SmsCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now).order_by("-created_at").first()
     if sms is None or not code.isdigit() or len(code) != 6:
         if sms is not None:
             SmsCode.objects.filter(pk=sms.pk, attempts__lt=settings.SMS_CODE_MAX_ATTEMPTS).update(

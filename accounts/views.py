@@ -31,9 +31,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     code_form = CodeForm(initial={"phone": request.POST.get("phone", "")})
     if request.method == "POST":
         action = request.POST.get("action")
-        limited = is_ratelimited(
-            request, group="sms-page", key="ip", rate=settings.SMS_CODE_IP_RATE, increment=True
-        ) and settings.RATELIMIT_ENABLE
+        limited = (
+            is_ratelimited(request, group="sms-page", key="ip", rate=settings.SMS_CODE_IP_RATE, increment=True)
+            and settings.RATELIMIT_ENABLE
+        )
         if limited:
             messages.error(request, _("该网络请求过于频繁，请稍后再试。"))
         elif action == "send" and phone_form.is_valid():

@@ -28,7 +28,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-_DEV_SECRET_KEY = "dev-only-insecure-key-change-me-chaoyang-friendly-0000000000"
+_DEV_SECRET_KEY = "dev-only-insecure-key-change-me-chaoyang-friendly-0000000000"  # noqa: S105 - refused in production
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEV_SECRET_KEY)
 if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(

@@ -31,7 +31,11 @@ class SmsCodeApi(APIView):
 
     @extend_schema(
         request=SmsCodeInputSerializer,
-        responses={202: inline_serializer("SmsCodeSent", {"detail": serializers.CharField(), "resend_after": serializers.IntegerField()})},
+        responses={
+            202: inline_serializer(
+                "SmsCodeSent", {"detail": serializers.CharField(), "resend_after": serializers.IntegerField()}
+            )
+        },
     )
     def post(self, request: Request) -> Response:
         _check_ip_limit(request)

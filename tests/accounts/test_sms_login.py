@@ -215,7 +215,9 @@ def test_the_mobile_login_page_logs_a_rider_in(db, client):
     response = client.post("/accounts/login/", {"phone": PHONE, "action": "send"})
     assert response.status_code == 200
     assert 'name="code"' in response.content.decode()
-    response = client.post("/accounts/login/", {"phone": PHONE, "code": _last_code(), "action": "login", "next": "/accounts/me/"})
+    response = client.post(
+        "/accounts/login/", {"phone": PHONE, "code": _last_code(), "action": "login", "next": "/accounts/me/"}
+    )
     assert response.status_code == 302 and response.url == "/accounts/me/"
     assert client.get("/accounts/me/").status_code == 200
 

@@ -46,7 +46,11 @@ def browser() -> Iterator[Browser]:
 def phone_page(browser: Browser, live_server) -> Iterator[Page]:
     """A 360×740 touch page; requests that leave the live server (map tiles) are answered empty."""
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN",
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
         timezone_id="Asia/Shanghai",
     )
     context.route(

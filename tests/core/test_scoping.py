@@ -22,7 +22,9 @@ def profiles(rider, rider_b):
     return rider.rider_profile, rider_b.rider_profile  # 双井, 三里屯
 
 
-def test_street_staff_see_only_their_street_in_the_changelist(profiles, staff_a, admin_client_for, django_assert_num_queries):
+def test_street_staff_see_only_their_street_in_the_changelist(
+    profiles, staff_a, admin_client_for, django_assert_num_queries
+):
     mine, theirs = profiles
     client = admin_client_for(staff_a)
     response = client.get(CHANGELIST)

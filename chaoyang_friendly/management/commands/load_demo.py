@@ -79,9 +79,7 @@ class Command(BaseCommand):
                 user.set_password(password or generated)
                 user.save(update_fields=["password"])
             if role == Role.RIDER:
-                RiderProfile.objects.get_or_create(
-                    user=user, defaults={"work_street": streets.get(code), **profile}
-                )
+                RiderProfile.objects.get_or_create(user=user, defaults={"work_street": streets.get(code), **profile})
         return generated
 
     def _service_tokens(self) -> None:

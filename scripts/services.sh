@@ -19,7 +19,7 @@ DB="${PGDATABASE_NAME:-chaoyang}"
 if ! psql -h "$PGHOST" -U postgres -d postgres -tAc "select 1 from pg_database where datname='$DB'" | grep -q 1; then
   psql -h "$PGHOST" -U postgres -d postgres -qc "create database $DB"
 fi
-psql -h "$PGHOST" -U postgres -d "$DB" -qc "create extension if not exists postgis" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -h "$PGHOST" -U postgres -d "$DB" -qc "create extension if not exists postgis" >/dev/null
 
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   echo ">> starting Redis"

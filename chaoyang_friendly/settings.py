@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "housing",
     "reports",
     "partybranch",
+    "analytics",
 ]
 
 MIDDLEWARE = [

@@ -18,8 +18,9 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("jurisdictions.api.urls")),
     *[path("", include(f"{app}.api.urls")) for app in DOMAIN_APPS],
+    path("", include("analytics.api.urls")),
 ]
-pages = [path("", include(f"{app}.urls")) for app in DOMAIN_APPS]
+pages = [*[path("", include(f"{app}.urls")) for app in DOMAIN_APPS], path("", include("analytics.urls"))]
 
 urlpatterns = [
     path("", views.home, name="home"),

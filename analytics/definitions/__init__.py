@@ -1,0 +1,3 @@
+"""Export definitions, one module per domain app; importing this package registers them."""
+
+from . import riders  # noqa: F401

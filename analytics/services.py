@@ -1,0 +1,76 @@
+"""Writes of the analytics app: export jobs."""
+
+import tempfile
+from typing import Any
+
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.sms import send_sms
+from chaoyang_friendly.csvexport import csv_lines, export_log_start, user_may_unmask
+from chaoyang_friendly.errors import NotFoundError
+
+from .filters import parse_filters
+from .models import ExportJob
+from .registry import EXPORTS
+
+PROGRESS_EVERY = 5000
+
+
+def export_definition(name: str) -> Any:
+    try:
+        return EXPORTS[name]
+    except KeyError:
+        raise NotFoundError(_("没有名为 %(name)s 的导出。") % {"name": name}) from None
+
+
+@transaction.atomic
+def export_job_create(*, user: Any, name: str, params: dict[str, str]) -> ExportJob:
+    """Validate the request now (bad filters fail here, not in the worker) and enqueue it after commit."""
+    export_definition(name)
+    parse_filters(params, user)
+    job = ExportJob.objects.create(user=user, name=name, params=params)
+    from .tasks import export_job_run_task
+
+    transaction.on_commit(lambda: export_job_run_task.delay(job.pk))
+    return job
+
+
+def export_job_run(*, job_id: int) -> ExportJob | None:
+    """Run a queued job once (claimed with a conditional UPDATE, so a redelivered task does nothing)."""
+    if not ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(status=ExportJob.Status.RUNNING):
+        return None
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    try:
+        definition = export_definition(job.name)
+        filters = parse_filters(job.params, job.user)
+        spec = definition.build(user=job.user, filters=filters)
+        unmask = user_may_unmask(job.user)
+        log = export_log_start(user=job.user, spec=spec, channel="job", unmask=unmask)
+        with tempfile.TemporaryFile("w+b") as handle:
+            for number, line in enumerate(csv_lines(spec, lang=filters.lang, unmask=unmask, log=log)):
+                handle.write(line.encode("utf-8"))
+                if number and number % PROGRESS_EVERY == 0:
+                    ExportJob.objects.filter(pk=job.pk).update(rows_written=number)
+            handle.seek(0)
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+            job.file.save(f"{job.name}-{stamp}.csv", File(handle), save=False)
+        log.refresh_from_db()
+        job.rows_written = log.row_count or 0
+        job.status = ExportJob.Status.DONE
+        job.finished_at = timezone.now()
+        job.save(update_fields=["file", "rows_written", "status", "finished_at", "updated_at"])
+    except Exception as exc:
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    if job.user.phone:
+        send_sms(
+            job.user.phone,
+            _("【友好朝阳】您申请的导出“%(name)s”已生成，共 %(n)d 行，请登录统计页面下载。")
+            % {"name": job.name, "n": job.rows_written},
+        )
+    return job

@@ -1,0 +1,54 @@
+/* Draw every chart on the dashboard from its JSON endpoint with the vendored Chart.js. */
+(function () {
+  "use strict";
+  var palette = ["#d93025", "#1a73e8", "#188038", "#f9ab00", "#9334e6", "#e8710a", "#12b5cb", "#5f6368"];
+
+  function targetLine(value) {
+    return {
+      id: "targetLine",
+      afterDatasetsDraw: function (chart) {
+        if (value === null || value === undefined) return;
+        var y = chart.scales.y.getPixelForValue(value), ctx = chart.ctx, area = chart.chartArea;
+        ctx.save(); ctx.strokeStyle = "#d93025"; ctx.setLineDash([6, 4]); ctx.lineWidth = 2;
+        ctx.beginPath(); ctx.moveTo(area.left, y); ctx.lineTo(area.right, y); ctx.stroke(); ctx.restore();
+      }
+    };
+  }
+
+  function draw(canvas) {
+    fetch(canvas.dataset.url, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        data.datasets.forEach(function (ds, i) {
+          ds.backgroundColor = ds.backgroundColor || palette[i % palette.length];
+          ds.borderColor = ds.borderColor || palette[i % palette.length];
+        });
+        new Chart(canvas, {
+          type: data.kind,
+          data: { labels: data.labels, datasets: data.datasets },
+          options: { animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { position: "bottom" } } },
+          plugins: [targetLine(data.target)]
+        });
+        canvas.dataset.drawn = "1";
+      })
+      .catch(function () { canvas.dataset.drawn = "error"; });
+  }
+
+  document.querySelectorAll("canvas[data-url]").forEach(draw);
+
+  var mapEl = document.getElementById("an-map");
+  if (mapEl && window.L) {
+    var map = L.map(mapEl).setView([39.95, 116.48], 11);
+    var tiles = mapEl.dataset.tiles;
+    if (tiles) L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);
+    fetch(mapEl.dataset.gapsUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+      if (data.geojson) L.geoJSON(data.geojson, { style: { color: "#d93025", weight: 1, fillOpacity: 0.35 } }).addTo(map);
+    });
+    fetch(mapEl.dataset.hotspotsUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+      (data.points || []).forEach(function (p) {
+        L.circleMarker([p[1], p[0]], { radius: Math.min(4 + p[2], 18), color: "#1a73e8", fillOpacity: 0.5 }).addTo(map);
+      });
+      mapEl.dataset.drawn = "1";
+    });
+  }
+})();

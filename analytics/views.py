@@ -1,0 +1,101 @@
+from typing import Any
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from chaoyang_friendly.csvexport import stream_csv
+from chaoyang_friendly.errors import ApplicationError
+from chaoyang_friendly.scoping import user_sees_all_streets
+from jurisdictions.models import Street
+
+from . import charts
+from .filters import parse_filters
+from .models import ExportJob
+from .registry import EXPORTS
+from .services import export_definition, export_job_create
+
+
+def _error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return HttpResponse(str(exc), status=exc.status_code, content_type="text/plain; charset=utf-8")
+
+
+@staff_member_required
+def analytics_home(request: HttpRequest) -> HttpResponse:
+    streets = (
+        Street.objects.order_by("code")
+        if user_sees_all_streets(request.user)
+        else Street.objects.filter(pk=request.user.street_id)
+    )
+    jobs = ExportJob.objects.filter(user=request.user)[:20]
+    return render(
+        request,
+        "analytics/home.html",
+        {"exports": EXPORTS.values(), "streets": streets, "jobs": jobs, "params": request.GET},
+    )
+
+
+@staff_member_required
+def export_csv(request: HttpRequest, name: str) -> HttpResponse:
+    try:
+        definition = export_definition(name)
+        filters = parse_filters(request.GET, request.user)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    return stream_csv(definition.build(user=request.user, filters=filters), user=request.user, lang=filters.lang)
+
+
+@staff_member_required
+@require_http_methods(["POST"])
+def export_job_start(request: HttpRequest, name: str) -> HttpResponse:
+    try:
+        export_job_create(
+            user=request.user,
+            name=name,
+            params={k: v for k, v in request.POST.items() if k in {"date_from", "date_to", "street", "lang"}},
+        )
+    except ApplicationError as exc:
+        return _error(request, exc)
+    return redirect("analytics:home")
+
+
+@staff_member_required
+def export_job_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = ExportJob.objects.filter(pk=pk, user=request.user, status=ExportJob.Status.DONE).first()
+    if job is None or not job.file:
+        raise Http404(_("未找到。"))
+    from django.http import FileResponse
+
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+
+
+@staff_member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    streets = (
+        Street.objects.order_by("code")
+        if user_sees_all_streets(request.user)
+        else Street.objects.filter(pk=request.user.street_id)
+    )
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {"charts": charts.CHARTS.values(), "streets": streets, "params": request.GET},
+    )
+
+
+@staff_member_required
+def chart_data(request: HttpRequest, name: str) -> HttpResponse:
+    """A chart's numbers as JSON (for Chart.js) or, with ?format=csv, as a CSV download."""
+    chart = charts.CHARTS.get(name)
+    if chart is None:
+        raise Http404(_("未找到。"))
+    try:
+        filters = parse_filters(request.GET, request.user)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    data: dict[str, Any] = chart.data(user=request.user, filters=filters)
+    if request.GET.get("format") == "csv":
+        return stream_csv(chart.csv_spec(data, filters), user=request.user, lang=filters.lang, channel="chart")
+    return JsonResponse(data)

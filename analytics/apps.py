@@ -10,6 +10,6 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("统计分析")
 
     def ready(self) -> None:
-        from . import admin_actions, definitions  # noqa: F401 - registers the exports
+        from . import admin_actions, chartdefs, definitions  # noqa: F401 - registers exports and charts
 
         admin_actions.install()

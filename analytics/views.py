@@ -81,7 +81,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "analytics/dashboard.html",
-        {"charts": charts.CHARTS.values(), "streets": streets, "params": request.GET},
+        {
+            "charts": [c for c in charts.CHARTS.values() if c.kind != "map"],
+            "has_map": {"coverage-gaps", "report-hotspots"} <= set(charts.CHARTS),
+            "streets": streets,
+            "params": request.GET,
+        },
     )
 
 

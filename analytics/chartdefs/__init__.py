@@ -1,0 +1,3 @@
+"""Dashboard charts, one module per domain app; importing this package registers them."""
+
+from . import riders  # noqa: F401

@@ -1,0 +1,31 @@
+"""Settings of the reports app (merged into chaoyang_friendly.settings; imports nothing from Django apps)."""
+
+import os
+
+# Photos: our own pixel cap, far below Pillow's (~89 MP warning / ~179 MP error), checked from the
+# header before any decoding.
+REPORTS_PHOTO_MAX_PIXELS = int(os.environ.get("REPORTS_PHOTO_MAX_PIXELS", str(40_000_000)))
+REPORTS_PHOTO_MAX_BYTES = int(os.environ.get("REPORTS_PHOTO_MAX_BYTES", str(12 * 1024 * 1024)))
+REPORTS_PHOTO_MAX_COUNT = 3
+REPORTS_PHOTO_LONG_SIDE = 2048
+REPORTS_THUMB_LONG_SIDE = 320
+
+# Rate limits for submitting (django-ratelimit syntax).
+REPORTS_SUBMIT_USER_RATE = os.environ.get("REPORTS_SUBMIT_USER_RATE", "20/h")
+REPORTS_SUBMIT_IP_RATE = os.environ.get("REPORTS_SUBMIT_IP_RATE", "120/h")
+
+# "Me too": open reports of the same category within this distance are offered before submitting.
+REPORTS_NEARBY_METRES = 250
+
+# Dispatch: a report still `submitted` after this long is re-enqueued by the sweeper (the broker may have
+# been down when it was saved); a routed report with no successful delivery after this long is retried.
+REPORTS_REDISPATCH_AFTER_SECONDS = int(os.environ.get("REPORTS_REDISPATCH_AFTER_SECONDS", "60"))
+REPORTS_REDELIVER_AFTER_SECONDS = int(os.environ.get("REPORTS_REDELIVER_AFTER_SECONDS", "300"))
+REPORTS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("REPORTS_WEBHOOK_TIMEOUT_SECONDS", "5"))
+REPORTS_DISPATCH_MAX_RETRIES = int(os.environ.get("REPORTS_DISPATCH_MAX_RETRIES", "8"))
+REPORTS_DISPATCH_BACKOFF_BASE = float(os.environ.get("REPORTS_DISPATCH_BACKOFF_BASE", "2"))
+REPORTS_DISPATCH_BACKOFF_MAX = float(os.environ.get("REPORTS_DISPATCH_BACKOFF_MAX", "300"))
+
+CELERY_BEAT_SCHEDULE = {
+    "reports-sweep": {"task": "reports.sweep", "schedule": 30.0},
+}

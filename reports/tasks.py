@@ -1,0 +1,44 @@
+"""Celery tasks of the dispatch flow. Thin: they call reports.worker, which speaks only to the REST API."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from . import worker
+
+logger = logging.getLogger(__name__)
+
+
+def _client() -> worker.DispatchClient:
+    return worker.DispatchClient(base_url=settings.API_BASE_URL, token=settings.DISPATCHER_TOKEN)
+
+
+@shared_task(bind=True, acks_late=True, name="reports.dispatch", max_retries=None)
+def report_dispatch_task(self, report_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Route and deliver one report; retry with exponential backoff and jitter when something fails."""
+    try:
+        return worker.dispatch(report_id, client=_client(), webhook_timeout=settings.REPORTS_WEBHOOK_TIMEOUT_SECONDS)
+    except worker.PermanentError:
+        logger.exception("report %s cannot be dispatched", report_id)
+        return "failed"
+    except worker.TransientError as exc:
+        if self.request.retries >= settings.REPORTS_DISPATCH_MAX_RETRIES:
+            # Not lost: the sweeper re-enqueues routed reports no team has received.
+            logger.error("report %s: giving up for now after %s retries: %s", report_id, self.request.retries, exc)
+            return "gave_up"
+        countdown = worker.backoff_seconds(
+            self.request.retries,
+            base=settings.REPORTS_DISPATCH_BACKOFF_BASE,
+            cap=settings.REPORTS_DISPATCH_BACKOFF_MAX,
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(bind=True, acks_late=True, name="reports.sweep", ignore_result=True)
+def reports_sweep_task(self) -> dict:  # type: ignore[no-untyped-def]
+    """Beat: ask the API to escalate overdue reports and re-enqueue the ones the broker lost."""
+    result = _client().sweep()
+    for report_id in result.get("redispatch", []):
+        report_dispatch_task.apply_async(args=[report_id])
+    return result

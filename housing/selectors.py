@@ -1,0 +1,179 @@
+"""Read use-cases of the housing app, with their joins and aggregates done (no N+1)."""
+
+from typing import Any
+
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .models import Application, Bed, Lease, Offer, Project, Room, RoomType
+
+
+def _count(queryset: QuerySet, group: str) -> Coalesce:
+    """Coalesce(Subquery(count of `queryset` grouped by `group`), 0) — a correlated count, no join fan-out."""
+    counted = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def room_types_with_vacancies(queryset: QuerySet | None = None) -> QuerySet:
+    """Room types annotated with total_beds, vacant_beds, total_rooms, vacant_rooms and `vacancies`
+    (beds for per-bed types, whole rooms for per-room types)."""
+    queryset = RoomType.objects.all() if queryset is None else queryset
+    busy = Bed.objects.filter(room=OuterRef("pk")).exclude(status=Bed.Status.AVAILABLE)
+    free_rooms = Room.objects.filter(room_type=OuterRef("pk")).filter(~Exists(busy))
+    return queryset.annotate(
+        total_beds=_count(Bed.objects.filter(room__room_type=OuterRef("pk")), "room__room_type"),
+        vacant_beds=_count(Bed.objects.filter(room__room_type=OuterRef("pk"), status="available"), "room__room_type"),
+        occupied_beds=_count(Bed.objects.filter(room__room_type=OuterRef("pk"), status="occupied"), "room__room_type"),
+        total_rooms=_count(Room.objects.filter(room_type=OuterRef("pk")), "room_type"),
+        vacant_rooms=_count(free_rooms, "room_type"),
+    ).annotate(
+        vacancies=Case(
+            When(rent_mode=RoomType.RentMode.PER_ROOM, then="vacant_rooms"),
+            default="vacant_beds",
+            output_field=IntegerField(),
+        )
+    )
+
+
+def projects_with_figures(queryset: QuerySet | None = None) -> QuerySet:
+    """Projects annotated with rent_min/rent_max, total_beds, vacant_beds, occupied_beds, held_beds."""
+    queryset = Project.objects.all() if queryset is None else queryset
+    beds = Bed.objects.filter(room__room_type__project=OuterRef("pk"))
+    rents = RoomType.objects.filter(project=OuterRef("pk")).order_by().values("project")
+    return queryset.annotate(
+        rent_min=Subquery(rents.annotate(v=Min("rent")).values("v"), output_field=IntegerField()),
+        rent_max=Subquery(rents.annotate(v=Max("rent")).values("v"), output_field=IntegerField()),
+        total_beds=_count(beds, "room__room_type__project"),
+        vacant_beds=_count(beds.filter(status="available"), "room__room_type__project"),
+        occupied_beds=_count(beds.filter(status="occupied"), "room__room_type__project"),
+        held_beds=_count(beds.filter(status="held"), "room__room_type__project"),
+    )
+
+
+def project_list(
+    *,
+    rent_max: int | None = None,
+    kind: str | None = None,
+    has_vacancy: bool | None = None,
+    near: Point | None = None,
+    radius_m: float | None = None,
+) -> QuerySet:
+    """Open projects for riders, with figures and their room types (vacancies) prefetched.
+
+    Two queries: projects, then room types. `near` orders by distance (metres, annotated as `distance`).
+    """
+    qs = projects_with_figures(Project.objects.listed().select_related("street"))
+    if rent_max is not None or kind:
+        # One room type must satisfy both conditions; Exists keeps one row per project.
+        matching = RoomType.objects.filter(project=OuterRef("pk"))
+        if rent_max is not None:
+            matching = matching.filter(rent__lte=rent_max)
+        if kind:
+            matching = matching.filter(kind=kind)
+        qs = qs.filter(Exists(matching))
+    if has_vacancy:
+        qs = qs.filter(vacant_beds__gt=0)
+    types = room_types_with_vacancies(RoomType.objects.order_by("rent", "id"))
+    qs = qs.prefetch_related(Prefetch("room_types", queryset=types))
+    if near is not None:
+        qs = qs.annotate(distance=Distance("point", near))
+        if radius_m is not None:
+            qs = qs.filter(distance__lte=radius_m)
+        return qs.order_by("distance", "id")
+    return qs.order_by("name")
+
+
+def project_detail(*, pk: Any, near: Point | None = None) -> Project:
+    """One open project with figures, room types with vacancies and photos; Http404 when not listed."""
+    qs = project_list(near=near).prefetch_related("photos")
+    try:
+        return qs.get(pk=pk)
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("未找到该项目。")) from None
+
+
+def application_list_for_rider(*, user: Any) -> QuerySet:
+    return (
+        Application.objects.of_rider(user)
+        .select_related("project")
+        .prefetch_related("room_types")
+        .order_by("-created_at", "-id")
+    )
+
+
+def application_get_for_rider(*, user: Any, pk: Any) -> Application:
+    """The rider's own application, or Http404 (another rider's id is simply not found)."""
+    try:
+        return application_list_for_rider(user=user).get(pk=pk)
+    except (Application.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("未找到该申请。")) from None
+
+
+def application_current_for_rider(*, user: Any) -> Application | None:
+    """The open application, else the latest one."""
+    apps = application_list_for_rider(user=user)
+    return apps.open().first() or apps.first()
+
+
+def offer_list_for_rider(*, user: Any) -> QuerySet:
+    return (
+        Offer.objects.filter(application__rider=user if getattr(user, "is_authenticated", False) else None)
+        .select_related(
+            "room_type__project", "bed__room__room_type__project", "room__room_type__project", "application"
+        )
+        .order_by("-created_at")
+    )
+
+
+def offer_get_for_rider(*, user: Any, pk: Any) -> Offer:
+    try:
+        return offer_list_for_rider(user=user).get(pk=pk)
+    except (Offer.DoesNotExist, ValueError, TypeError):
+        raise Http404(_("未找到该邀约。")) from None
+
+
+def lease_list_for_rider(*, user: Any) -> QuerySet:
+    return (
+        Lease.objects.filter(tenant=user if getattr(user, "is_authenticated", False) else None)
+        .select_related("project", "bed__room__room_type__project", "room__room_type__project")
+        .order_by("-status", "-start", "-id")
+    )
+
+
+def applications_queue_for_staff(*, user: Any) -> QuerySet:
+    """Open applications the staff member may see, annotated with `position` in their project's queue."""
+    ahead = Application.objects.filter(project=OuterRef("project"), status=Application.Status.WAITLISTED).filter(
+        Q(priority__gt=OuterRef("priority"))
+        | Q(priority=OuterRef("priority"), created_at__lt=OuterRef("created_at"))
+        | Q(priority=OuterRef("priority"), created_at=OuterRef("created_at"), id__lt=OuterRef("id"))
+    )
+    position = _count(ahead, "project")
+    return (
+        Application.objects.for_user(user)
+        .select_related("rider", "project")
+        .annotate(
+            position=Case(
+                When(status=Application.Status.WAITLISTED, then=position + 1),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+    )

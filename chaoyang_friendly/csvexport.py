@@ -67,6 +67,8 @@ def format_cell(value: Any, kind: str, *, unmask: bool) -> str:
         return neutralise(str(value) if unmask else mask_phone(str(value)))
     if isinstance(value, bool) or kind == "bool":
         return "是" if value else "否"
+    if isinstance(value, dt.timedelta):
+        return f"{value.total_seconds() / 60:.1f}"
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)

@@ -35,7 +35,7 @@ class Column:
     key: str
     zh: str
     en: str
-    kind: str = "text"  # text | number | datetime | date | phone | bool | minutes
+    kind: str = "text"  # text | number | datetime | date | phone | bool | minutes | days
 
 
 @dataclass
@@ -68,6 +68,8 @@ def format_cell(value: Any, kind: str, *, unmask: bool) -> str:
     if isinstance(value, bool) or kind == "bool":
         return "是" if value else "否"
     if isinstance(value, dt.timedelta):
+        if kind == "days":
+            return f"{value.total_seconds() / 86400:.1f}"
         return f"{value.total_seconds() / 60:.1f}"
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
@@ -76,7 +78,7 @@ def format_cell(value: Any, kind: str, *, unmask: bool) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".") if kind == "minutes" else repr(round(value, 6))
+        return f"{value:.1f}" if kind == "minutes" else repr(round(value, 6))
     if isinstance(value, int | Decimal):
         return str(value)
     return neutralise(str(value))

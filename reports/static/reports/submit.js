@@ -1,0 +1,145 @@
+/* 随手拍 submit page: category buttons, browser location (or a map pick), photos shrunk to 2048 px in the
+   browser, "me too" before submitting, then POST to the API with the session's CSRF token. */
+(function () {
+  "use strict";
+  var form = document.getElementById("report-form");
+  if (!form) { return; }
+  var $ = function (id) { return document.getElementById(id); };
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var maxPhotos = parseInt(form.dataset.maxPhotos, 10) || 3;
+  var state = { category: null, lng: null, lat: null, crs: "wgs84", photos: [], checkedNearby: false };
+  var map = null, marker = null;
+
+  function error(text) { $("form-error").textContent = text || ""; }
+
+  form.querySelectorAll("button.cat").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      form.querySelectorAll("button.cat").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
+      btn.setAttribute("aria-pressed", "true");
+      state.category = btn.dataset.code;
+      state.checkedNearby = false;
+      error("");
+    });
+  });
+
+  function setPoint(lng, lat, crs, label) {
+    state.lng = lng; state.lat = lat; state.crs = crs; state.checkedNearby = false;
+    $("loc-status").textContent = label + " " + lat.toFixed(5) + ", " + lng.toFixed(5);
+    if (map) {
+      if (!marker) { marker = L.marker([lat, lng]).addTo(map); } else { marker.setLatLng([lat, lng]); }
+      map.setView([lat, lng], 16);
+    }
+  }
+
+  if (window.L && $("map")) {
+    map = L.map("map").setView([39.95, 116.48], 12);
+    if (form.dataset.tiles) { L.tileLayer(form.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+    // A pick on the map is in the tiles' coordinate system (GCJ-02 for Amap/Tencent tiles).
+    map.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, form.dataset.tilesCrs || "wgs84", "已选择位置"); });
+  }
+  if (navigator.geolocation) {
+    navigator.geolocation.getCurrentPosition(
+      function (pos) { setPoint(pos.coords.longitude, pos.coords.latitude, "wgs84", "已定位"); },
+      function () { $("loc-status").textContent = "无法定位，请在地图上点选位置。"; },
+      { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
+    );
+  }
+
+  function shrink(file) {
+    // Decode and redraw at most 2048 px on the long side: small uploads on a weak network, and the
+    // canvas drops the EXIF (the server strips it again anyway).
+    return new Promise(function (resolve) {
+      var url = URL.createObjectURL(file);
+      var img = new Image();
+      img.onload = function () {
+        var scale = Math.min(1, 2048 / Math.max(img.naturalWidth, img.naturalHeight));
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.round(img.naturalWidth * scale);
+        canvas.height = Math.round(img.naturalHeight * scale);
+        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(url);
+        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85);
+      };
+      img.onerror = function () { URL.revokeObjectURL(url); resolve(file); };  // e.g. HEIC: let the server decide
+      img.src = url;
+    });
+  }
+
+  $("photo").addEventListener("change", function (e) {
+    var files = Array.prototype.slice.call(e.target.files || []);
+    files.slice(0, maxPhotos - state.photos.length).forEach(function (file) {
+      shrink(file).then(function (blob) {
+        state.photos.push(blob);
+        var img = document.createElement("img");
+        img.src = URL.createObjectURL(blob);
+        img.alt = "照片";
+        $("previews").appendChild(img);
+      });
+    });
+    if (state.photos.length + files.length > maxPhotos) { error("最多 " + maxPhotos + " 张照片。"); }
+    e.target.value = "";
+  });
+
+  function query(params) {
+    return Object.keys(params).map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]); }).join("&");
+  }
+
+  function showNearby(items) {
+    var list = $("nearby-list");
+    list.innerHTML = "";
+    items.forEach(function (r) {
+      var li = document.createElement("li");
+      var text = document.createElement("div");
+      text.style.padding = "10px 14px";
+      text.textContent = "#" + r.id + " · " + r.status_label + " · 约 " + r.distance_m + " 米 · " + (r.description || "");
+      var btn = document.createElement("button");
+      btn.type = "button"; btn.className = "btn"; btn.textContent = "就是这个，我也遇到了（附议）";
+      btn.addEventListener("click", function () {
+        fetch("/api/v1/reports/" + r.id + "/support/", { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
+          .then(function (res) { return res.json().then(function (b) { return [res, b]; }); })
+          .then(function (rb) {
+            if (rb[0].ok) { $("nearby").innerHTML = "<p class='msg success'>已附议，谢谢！应急队会一并处理。</p>"; }
+            else { error(rb[1].detail || "附议失败"); }
+          });
+      });
+      li.appendChild(text); li.appendChild(btn);
+      list.appendChild(li);
+    });
+    $("nearby").hidden = false;
+    $("nearby").scrollIntoView();
+  }
+
+  function send() {
+    var data = new FormData();
+    data.append("category", state.category);
+    data.append("lng", String(state.lng));
+    data.append("lat", String(state.lat));
+    data.append("crs", state.crs);
+    data.append("description", $("description").value);
+    state.photos.forEach(function (blob, i) { data.append("photos", blob, "photo" + i + ".jpg"); });
+    $("submit").disabled = true;
+    fetch(form.dataset.api, { method: "POST", body: data, headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
+      .then(function (res) { return res.json().then(function (b) { return [res, b]; }); })
+      .then(function (rb) {
+        if (rb[0].status === 201) { window.location.href = "/reports/" + rb[1].id + "/"; return; }
+        $("submit").disabled = false;
+        error(rb[1].detail || Object.values(rb[1]).join(" ") || "提交失败");
+      })
+      .catch(function () { $("submit").disabled = false; error("网络不稳定，请重试。"); });
+  }
+
+  $("submit-anyway").addEventListener("click", function () { $("nearby").hidden = true; send(); });
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    error("");
+    if (!state.category) { error("请选择问题类别。"); return; }
+    if (state.lng === null) { error("还没有位置，请在地图上点选。"); return; }
+    if (state.checkedNearby) { send(); return; }
+    state.checkedNearby = true;
+    fetch(form.dataset.nearby + "?" + query({ category: state.category, lng: state.lng, lat: state.lat, crs: state.crs }), { credentials: "same-origin" })
+      .then(function (res) { return res.ok ? res.json() : []; })
+      .then(function (items) { if (items.length) { showNearby(items); } else { send(); } })
+      .catch(function () { send(); });
+  });
+})();

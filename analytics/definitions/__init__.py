@@ -1,3 +1,3 @@
 """Export definitions, one module per domain app; importing this package registers them."""
 
-from . import housing, partybranch, reports, riders  # noqa: F401
+from . import housing, partybranch, reports, riders, stations  # noqa: F401

@@ -1,1 +1,369 @@
-# The admin of this app arrives with its issue.
+"""Admin for street/project staff (scoped by StreetScopedAdmin) and the district (read)."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from chaoyang_friendly.errors import ApplicationError
+from chaoyang_friendly.scoping import StreetScopedAdmin, StreetScopedAdminMixin, user_sees_all_streets, user_street_id
+from jurisdictions.models import Street
+
+from . import selectors
+from .models import (
+    Application,
+    ApplicationStatusChange,
+    Bed,
+    EligibilityRule,
+    Lease,
+    Offer,
+    Project,
+    ProjectPhoto,
+    Room,
+    RoomType,
+)
+from .services import bed_allocate, lease_end, room_allocate
+from .services.allocation import _free_units
+
+BED_COLOURS = {"available": "#188038", "held": "#b06000", "occupied": "#d93025", "out_of_service": "#80868b"}
+
+
+class StreetFilter(admin.SimpleListFilter):
+    """Street filter listing names only (the default one would load every street's boundary)."""
+
+    title = _("街道/地区")
+    parameter_name = "street"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        if not user_sees_all_streets(request.user):
+            return []
+        return [(str(pk), name) for pk, name in Street.objects.order_by("code").values_list("pk", "name")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(street_id=self.value()) if self.value() else queryset
+
+
+class ProjectFilter(admin.SimpleListFilter):
+    """Project filter listing only the projects the staff member may see."""
+
+    title = _("项目")
+    parameter_name = "project"
+    lookup = "project_id"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(pk), name) for pk, name in Project.objects.for_user(request.user).values_list("pk", "name")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(**{self.lookup: self.value()}) if self.value() else queryset
+
+
+class RoomProjectFilter(ProjectFilter):
+    lookup = "room_type__project_id"
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "—"
+
+
+class RoomTypeInline(admin.TabularInline):
+    model = RoomType
+    extra = 0
+    fields = ("name", "kind", "beds_per_room", "rent_mode", "rent", "deposit", "household")
+
+
+class ProjectPhotoInline(admin.TabularInline):
+    model = ProjectPhoto
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(StreetScopedAdmin):
+    list_display = ("name", "street", "status", "rent_range", "total_beds", "occupied", "held", "vacant", "occupancy")
+    list_filter = ("status", StreetFilter)
+    list_select_related = ("street",)
+    search_fields = ("name", "address", "operator")
+    inlines = (RoomTypeInline, ProjectPhotoInline)
+    readonly_fields = ("occupancy_grid",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.projects_with_figures(super().get_queryset(request))
+
+    @admin.display(description=_("租金(元/月)"))
+    def rent_range(self, obj: Project) -> str:
+        if obj.rent_min is None:
+            return "—"
+        return str(obj.rent_min) if obj.rent_min == obj.rent_max else f"{obj.rent_min}–{obj.rent_max}"
+
+    @admin.display(description=_("床位"), ordering="total_beds")
+    def total_beds(self, obj: Project) -> int:
+        return obj.total_beds
+
+    @admin.display(description=_("已入住"), ordering="occupied_beds")
+    def occupied(self, obj: Project) -> int:
+        return obj.occupied_beds
+
+    @admin.display(description=_("已邀约"), ordering="held_beds")
+    def held(self, obj: Project) -> int:
+        return obj.held_beds
+
+    @admin.display(description=_("空闲"), ordering="vacant_beds")
+    def vacant(self, obj: Project) -> int:
+        return obj.vacant_beds
+
+    @admin.display(description=_("入住率"))
+    def occupancy(self, obj: Project) -> str:
+        return _percent(obj.occupied_beds, obj.total_beds)
+
+    @admin.display(description=_("房间与床位一览"))
+    def occupancy_grid(self, obj: Project) -> str:
+        """Each room with its beds as coloured squares (green free, orange offered, red let, grey off)."""
+        if not obj.pk:
+            return "—"
+        rooms = (
+            Room.objects.filter(room_type__project=obj)
+            .select_related("room_type")
+            .prefetch_related(Prefetch("beds", queryset=Bed.objects.order_by("label")))
+            .order_by("room_type__name", "floor", "number")[:500]
+        )
+        rows = format_html_join(
+            "",
+            "<div><strong>{}</strong> {} {}</div>",
+            (
+                (
+                    room.number,
+                    room.room_type.name,
+                    format_html_join(
+                        "",
+                        '<span title="{}" style="display:inline-block;width:14px;height:14px;margin:1px;background:{}"></span>',
+                        ((f"{b.label} {b.get_status_display()}", BED_COLOURS[b.status]) for b in room.beds.all()),
+                    ),
+                )
+                for room in rooms
+            ),
+        )
+        return format_html('<div class="occupancy-grid">{}</div>', rows)
+
+
+class BedInline(admin.TabularInline):
+    model = Bed
+    extra = 0
+    fields = ("label", "status")
+
+
+@admin.register(RoomType)
+class RoomTypeAdmin(StreetScopedAdmin):
+    list_display = ("name", "project", "kind", "rent", "rent_mode", "household", "total_beds", "vacancies")
+    list_filter = ("kind", "household")
+    list_select_related = ("project",)
+    search_fields = ("name", "project__name")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.room_types_with_vacancies(super().get_queryset(request))
+
+    @admin.display(description=_("床位"))
+    def total_beds(self, obj: RoomType) -> int:
+        return obj.total_beds
+
+    @admin.display(description=_("空位"))
+    def vacancies(self, obj: RoomType) -> int:
+        return obj.vacancies
+
+
+@admin.register(Room)
+class RoomAdmin(StreetScopedAdmin):
+    list_display = ("number", "room_type", "floor", "gender_rule", "beds_at_a_glance")
+    list_filter = ("gender_rule", RoomProjectFilter)
+    list_select_related = ("room_type__project",)
+    search_fields = ("number", "room_type__project__name")
+    inlines = (BedInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related(Prefetch("beds", queryset=Bed.objects.order_by("label")))
+
+    @admin.display(description=_("床位状态"))
+    def beds_at_a_glance(self, obj: Room) -> str:
+        return format_html_join(
+            "",
+            '<span title="{}" style="display:inline-block;width:14px;height:14px;margin:1px;background:{}"></span>',
+            ((f"{b.label} {b.get_status_display()}", BED_COLOURS[b.status]) for b in obj.beds.all()),
+        )
+
+
+@admin.register(EligibilityRule)
+class EligibilityRuleAdmin(StreetScopedAdmin):
+    """Street staff read the district-wide rules and edit their own street's rules."""
+
+    list_display = ("code", "street", "parameters", "active", "failure_message")
+    list_filter = ("active", "code")
+    list_select_related = ("street",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super(StreetScopedAdminMixin, self).get_queryset(request).select_related("street")
+        if user_sees_all_streets(request.user):
+            return qs
+        street_id = user_street_id(request.user)
+        return qs.filter(Q(street__isnull=True) | Q(street_id=street_id)) if street_id else qs.none()
+
+    def _editable(self, request: HttpRequest, obj: Any) -> bool:
+        return obj is None or obj.street_id is not None or user_sees_all_streets(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._editable(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._editable(request, obj)
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = ApplicationStatusChange
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_status", "to_status", "actor", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AllocateForm(forms.Form):
+    # Free units are offered as choices, but any bed/room id is accepted: a choice may be stale by the time
+    # it is posted, and the service's lock and re-check must be the one to say so (with its message).
+    unit = forms.RegexField(label=_("分配给"), regex=r"^(bed|room):\d+$", widget=forms.Select)
+
+
+@admin.register(Application)
+class ApplicationAdmin(StreetScopedAdmin):
+    list_display = ("id", "rider", "project", "status", "priority", "position", "eligibility_result", "created_at")
+    list_filter = ("status", "household_kind", ProjectFilter)
+    search_fields = ("rider__phone", "rider__name", "project__name")
+    readonly_fields = ("rider", "eligibility", "reason", "status", "created_at")
+    fields = (
+        "rider",
+        "project",
+        "room_types",
+        "household_kind",
+        "gender",
+        "household_members",
+        "move_in_date",
+        "work_point",
+        "priority",
+        "status",
+        "reason",
+        "eligibility",
+        "created_at",
+    )
+    inlines = (StatusChangeInline,)
+    actions = ("allocate",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.applications_queue_for_staff(user=request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # riders apply on their phone; staff change priority and allocate
+
+    @admin.display(description=_("排队位次"), ordering="position")
+    def position(self, obj: Application) -> int | None:
+        return obj.position
+
+    @admin.display(description=_("资格审核"))
+    def eligibility_result(self, obj: Application) -> str:
+        failed = [r["message"] for r in obj.eligibility or [] if not r.get("ok")]
+        if not obj.eligibility:
+            return "—"
+        return format_html('<span style="color:#d93025">✗ {}</span>', "；".join(failed)) if failed else "✓"
+
+    @admin.action(description=_("分配床位/房间"), permissions=["change"])
+    def allocate(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, _("请只选择一份申请进行分配。"), messages.ERROR)
+            return None
+        application = queryset.get()
+        choices = []
+        for room_type in application.room_types.all():
+            for unit in _free_units(room_type)[:200]:
+                key = f"bed:{unit['bed'].pk}" if "bed" in unit else f"room:{unit['room'].pk}"
+                label = unit.get("bed") or unit["room"]
+                if "bed" in unit and not unit["bed"].room.admits(application.gender):
+                    continue
+                choices.append((key, str(label)))
+        form = AllocateForm(request.POST if "apply" in request.POST else None)
+        form.fields["unit"].widget.choices = choices
+        if form.is_valid():
+            kind, pk = form.cleaned_data["unit"].split(":")
+            try:
+                if kind == "bed":
+                    bed = Bed.objects.for_user(request.user).get(pk=pk)
+                    lease = bed_allocate(bed=bed, application=application, actor=request.user)
+                else:
+                    room = Room.objects.for_user(request.user).get(pk=pk)
+                    lease = room_allocate(room=room, application=application, actor=request.user)
+            except (ApplicationError, Bed.DoesNotExist, Room.DoesNotExist) as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, _("已分配：%(unit)s") % {"unit": lease.unit_label}, messages.SUCCESS)
+            return None
+        if not choices:
+            self.message_user(request, _("该申请的意向房型目前没有空位。"), messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("分配床位/房间"),
+            "application": application,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/housing/allocate.html", context)
+
+
+@admin.register(Offer)
+class OfferAdmin(StreetScopedAdmin):
+    list_display = ("id", "application", "unit", "deadline", "status", "responded_at")
+    list_filter = ("status",)
+    list_select_related = (
+        "application__rider",
+        "application__project",
+        "bed__room__room_type__project",
+        "room__room_type__project",
+    )
+    readonly_fields = ("application", "room_type", "bed", "room", "deadline", "status", "responded_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("床位/房间"))
+    def unit(self, obj: Offer) -> str:
+        return obj.unit_label
+
+
+@admin.register(Lease)
+class LeaseAdmin(StreetScopedAdmin):
+    list_display = ("id", "tenant", "project", "unit", "start", "end", "monthly_rent", "status")
+    list_filter = ("status", ProjectFilter)
+    list_select_related = ("tenant", "project", "bed__room__room_type__project", "room__room_type__project")
+    search_fields = ("tenant__phone", "tenant__name", "project__name")
+    readonly_fields = ("project", "bed", "room", "tenant", "application", "status", "ended_at")
+    actions = ("end_lease",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # leases come from allocation or an accepted offer
+
+    @admin.display(description=_("床位/房间"))
+    def unit(self, obj: Lease) -> str:
+        return obj.unit_label
+
+    @admin.action(description=_("办理退租（床位回到房源池并通知下一位）"), permissions=["change"])
+    def end_lease(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ended = 0
+        for lease in queryset.filter(status=Lease.Status.ACTIVE):
+            try:
+                lease_end(lease=lease, actor=request.user)
+                ended += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"#{lease.pk}: {exc}", messages.ERROR)
+        self.message_user(request, _("已退租 %(n)d 份租约。") % {"n": ended}, messages.SUCCESS)

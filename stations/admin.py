@@ -49,7 +49,22 @@ class UnverifiedFilter(admin.SimpleListFilter):
 class StationAdminForm(forms.ModelForm):
     class Meta:
         model = Station
-        exclude = ("street", "last_verified_at", "last_verified_by")
+        fields = (
+            "name",
+            "kind",
+            "status",
+            "point",
+            "address",
+            "opening_hours",
+            "amenities",
+            "charging_ports",
+            "swap_ports",
+            "parking_spots",
+            "host_org",
+            "phone",
+            "photo",
+            "notes",
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -96,7 +96,7 @@ def test_hours_queue_bulk_approve_only_own_street(admin_client_for, streets, sta
 
     sj, slt = TeamFactory(street=streets["SJ"]), TeamFactory(street=streets["SLT"])
     now = timezone.now()
-    for i in range(3):
+    for _i in range(3):
         r = RiderFactory()
         hours_self_declare(person=r, team=sj, start=now - timedelta(hours=3), end=now - timedelta(hours=1), actor=r)
         hours_self_declare(person=r, team=slt, start=now - timedelta(hours=6), end=now - timedelta(hours=5), actor=r)

@@ -156,10 +156,12 @@ def test_the_generator_writes_rows_as_it_reads_them():
             produced.append(i)
             yield {"n": i}
 
-    lines = csv_lines(ExportSpec(name="t", columns=[Column("n", "数", "n", "number")], rows=rows))
+    lines = csv_lines(ExportSpec(name="t", columns=[Column("n", "数", "n", "number")], rows=rows), batch=2)
     assert next(lines).startswith("\ufeff")
-    assert next(lines) == "0\r\n"
-    assert produced == [0]  # nothing read ahead
+    assert produced == []
+    assert next(lines) == "0\r\n1\r\n"
+    assert produced == [0, 1]  # nothing read ahead of the batch
+    assert next(lines) == "2\r\n"
 
 
 def test_an_admin_action_exports_the_selected_rows(streets, analyst, admin_client_for):

@@ -1,6 +1,7 @@
 """Celery tasks of the dispatch flow. Thin: they call reports.worker, which speaks only to the REST API."""
 
 import logging
+import threading
 
 from celery import shared_task
 from django.conf import settings
@@ -10,8 +11,15 @@ from . import worker
 logger = logging.getLogger(__name__)
 
 
+_local = threading.local()
+
+
 def _client() -> worker.DispatchClient:
-    return worker.DispatchClient(base_url=settings.API_BASE_URL, token=settings.DISPATCHER_TOKEN)
+    """One client (one keep-alive HTTP session) per worker thread."""
+    client = getattr(_local, "client", None)
+    if client is None or (client.base_url, client.token) != (settings.API_BASE_URL, settings.DISPATCHER_TOKEN):
+        client = _local.client = worker.DispatchClient(base_url=settings.API_BASE_URL, token=settings.DISPATCHER_TOKEN)
+    return client
 
 
 @shared_task(bind=True, acks_late=True, name="reports.dispatch", max_retries=None)
@@ -42,3 +50,13 @@ def reports_sweep_task(self) -> dict:  # type: ignore[no-untyped-def]
     for report_id in result.get("redispatch", []):
         report_dispatch_task.apply_async(args=[report_id])
     return result
+
+
+@shared_task(bind=True, acks_late=True, name="reports.webhook_ping", ignore_result=True)
+def webhook_ping_task(self, url: str, secret: str, sent_at: float | None = None) -> bool:  # type: ignore[no-untyped-def]
+    """Send a signed {"event": "ping"} to a webhook (to test a team's endpoint; the benchmark uses it for
+    the bare Celery round trip). No API call, no database."""
+    ok, _status, _error = worker.deliver_webhook(
+        url, secret, {"event": "ping", "sent_at": sent_at}, delivery_id=f"ping-{self.request.id}", timeout=5
+    )
+    return ok

@@ -132,8 +132,7 @@ def dispatch(report_id: int, *, client: DispatchClient, webhook_timeout: float =
     attempt) so that the task retries. Safe to run twice: routing is idempotent and the delivery state is
     read from the API right before sending.
     """
-    client.route(report_id)
-    info = client.payload(report_id)
+    info = client.route(report_id)["dispatch"]
     if not info["open"] or info["delivered"] or not info.get("team"):
         return "already"
     team = info["team"]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chaoyang_friendly.models import TimeStampedModel
@@ -122,7 +123,8 @@ class Visit(models.Model):
     rider = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("骑手"), on_delete=models.CASCADE, related_name="station_visits"
     )
-    created_at = models.DateTimeField(_("签到时间"), auto_now_add=True)
+    # A default rather than auto_now_add, so that bulk loads (demo, imports from partners) keep their times.
+    created_at = models.DateTimeField(_("签到时间"), default=timezone.now)
 
     objects = VisitQuerySet.as_manager()
 

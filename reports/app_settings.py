@@ -21,6 +21,8 @@ REPORTS_NEARBY_METRES = 250
 # been down when it was saved); a routed report with no successful delivery after this long is retried.
 REPORTS_REDISPATCH_AFTER_SECONDS = int(os.environ.get("REPORTS_REDISPATCH_AFTER_SECONDS", "60"))
 REPORTS_REDELIVER_AFTER_SECONDS = int(os.environ.get("REPORTS_REDELIVER_AFTER_SECONDS", "300"))
+# While one worker sends a report to its team, others hold off this long (longer than a webhook timeout).
+REPORTS_DELIVERY_LEASE_SECONDS = int(os.environ.get("REPORTS_DELIVERY_LEASE_SECONDS", "30"))
 REPORTS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("REPORTS_WEBHOOK_TIMEOUT_SECONDS", "5"))
 REPORTS_DISPATCH_MAX_RETRIES = int(os.environ.get("REPORTS_DISPATCH_MAX_RETRIES", "8"))
 REPORTS_DISPATCH_BACKOFF_BASE = float(os.environ.get("REPORTS_DISPATCH_BACKOFF_BASE", "2"))

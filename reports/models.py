@@ -138,6 +138,12 @@ class Report(TimeStampedModel):
     arrival_due_at = models.DateTimeField(_("应到场时间"), null=True, blank=True, db_index=True)
     resolve_due_at = models.DateTimeField(_("应处置时间"), null=True, blank=True, db_index=True)
     escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    delivery_lease_until = models.DateTimeField(
+        _("投递锁定至"),
+        null=True,
+        blank=True,
+        help_text=_("一个调度进程正在向应急队投递；在此之前其他进程不重复发送。"),
+    )
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("重复于"),

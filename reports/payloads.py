@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 from chaoyang_friendly.geo import navigation_links, wgs84_to_gcj02
 
 from .models import Report
-from .services import report_delivered_to_team
+from .services import delivery_lease_claim, report_delivered_to_team
 
 
 def _iso(value: Any) -> str | None:
@@ -60,13 +61,21 @@ def sms_text(*, report: Report) -> str:
     }
 
 
-def dispatch_payload(*, report: Report, request: Any = None) -> dict:
+def dispatch_payload(*, report: Report, request: Any = None, claim: bool = False) -> dict:
+    """The worker's view of a report. With `claim`, also try to take the delivery lease ("lease": bool)."""
     team = report.team
+    delivered = report_delivered_to_team(report)
+    lease = None
+    if claim:
+        lease = bool(team and report.is_open and not delivered) and delivery_lease_claim(
+            report=report, seconds=settings.REPORTS_DELIVERY_LEASE_SECONDS
+        )
     return {
         "id": report.pk,
         "status": report.status,
         "open": report.is_open,
-        "delivered": report_delivered_to_team(report),
+        "delivered": delivered,
+        "lease": lease,
         "team": (
             {
                 "id": team.pk,

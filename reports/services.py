@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -190,6 +191,21 @@ def report_delivered_to_team(report: Report) -> bool:
     ).exists()
 
 
+def delivery_lease_claim(*, report: Report, seconds: int) -> bool:
+    """Claim the right to send the report to its team for `seconds`; True if this caller won.
+
+    A conditional UPDATE, so two workers holding the same report (a redelivered task, a sweeper re-enqueue)
+    cannot both send: the loser retries later and then finds the delivery recorded.
+    """
+    now = timezone.now()
+    won = (
+        Report.objects.filter(pk=report.pk)
+        .filter(Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=now))
+        .update(delivery_lease_until=now + timedelta(seconds=seconds))
+    )
+    return bool(won)
+
+
 @transaction.atomic
 def delivery_record(
     *,
@@ -231,6 +247,7 @@ def delivery_record(
     except IntegrityError:  # the same key arrived concurrently
         return DeliveryAttempt.objects.get(idempotency_key=key), False
     data = {"channel": channel, "team": report.team_id, "status_code": status_code}
+    Report.objects.filter(pk=report.pk).update(delivery_lease_until=None)  # the attempt is over
     if outcome == DeliveryAttempt.Outcome.SUCCESS:
         Report.objects.filter(pk=report.pk, status=S.ROUTED).update(
             status=S.DELIVERED, delivered_at=now, updated_at=now
@@ -306,7 +323,13 @@ def report_reassign(*, report: Report, team: ResponseTeam, actor: User) -> Repor
     now = timezone.now()
     old = report.team_id
     Report.objects.filter(pk=report.pk).update(
-        team=team, status=S.ROUTED, routed_at=now, delivered_at=None, acknowledged_at=None, updated_at=now
+        team=team,
+        status=S.ROUTED,
+        routed_at=now,
+        delivered_at=None,
+        acknowledged_at=None,
+        delivery_lease_until=None,
+        updated_at=now,
     )
     report.refresh_from_db()
     event_add(report=report, kind=K.REASSIGNED, actor=actor, at=now, data={"from_team": old, "team": team.pk})
@@ -347,6 +370,7 @@ def report_reopen(*, report: Report, actor: User, reason: str = "") -> Report:
         delivered_at=None,
         acknowledged_at=None,
         on_site_at=None,
+        delivery_lease_until=None,
         routed_at=now if report.team_id else None,
     )
     DeliveryAttempt.objects.filter(report=report, outcome=DeliveryAttempt.Outcome.SUCCESS).update(team=None)

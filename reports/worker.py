@@ -135,6 +135,9 @@ def dispatch(report_id: int, *, client: DispatchClient, webhook_timeout: float =
     info = client.route(report_id)["dispatch"]
     if not info["open"] or info["delivered"] or not info.get("team"):
         return "already"
+    if not info.get("lease"):
+        # Another worker is sending it right now; look again later (then it is delivered, or failed).
+        raise TransientError(f"report {report_id} is being delivered by another worker")
     team = info["team"]
     key = f"r{report_id}-t{team['id']}-{uuid.uuid4().hex}"
     if team.get("webhook_url"):

@@ -211,7 +211,10 @@ class DispatchRouteApi(APIView):
         report = services.report_route(report_id=pk, actor=request.user)
         report = selectors.report_for_dispatch(pk=report.pk)
         return Response(
-            {**AssignmentOutputSerializer(report).data, "dispatch": dispatch_payload(report=report, request=request)}
+            {
+                **AssignmentOutputSerializer(report).data,
+                "dispatch": dispatch_payload(report=report, request=request, claim=True),
+            }
         )
 
 

@@ -71,7 +71,13 @@ def test_route_is_idempotent_and_sets_sla_due_times(streets, categories, rider, 
     # the team changes between calls; the assignment must not
     ResponseTeam.objects.filter(pk=teams["DH"].pk).update(on_duty=False)
     second = client.post(f"/api/v1/dispatch/reports/{report.pk}/route/")
-    assert first.json() == second.json()
+    first_dispatch, second_dispatch = first.json().pop("dispatch"), second.json().pop("dispatch")
+    assert {k: v for k, v in first.json().items() if k != "dispatch"} == {
+        k: v for k, v in second.json().items() if k != "dispatch"
+    }
+    # Only the first caller may send now (the delivery lease); the second backs off.
+    assert first_dispatch["lease"] is True and second_dispatch["lease"] is False
+    assert first_dispatch["team"] == second_dispatch["team"]
     assert first.json()["team"] == teams["DH"].pk and first.json()["street"] == "DH"
     report.refresh_from_db()
     assert report.arrival_due_at == report.created_at + timedelta(minutes=10)
@@ -102,6 +108,8 @@ def test_payload_and_deliveries_with_idempotency_key(streets, categories, rider,
     assert "东湖" in payload["sms_text"]
 
     url = f"/api/v1/dispatch/reports/{report.pk}/deliveries/"
+    route = f"/api/v1/dispatch/reports/{report.pk}/route/"
+    assert client.post(route).json()["dispatch"]["lease"] is False  # the first route call holds it
     assert client.post(url, {"channel": "webhook", "outcome": "failure"}, format="json").status_code == 400  # no key
     fail = client.post(
         url,
@@ -110,6 +118,7 @@ def test_payload_and_deliveries_with_idempotency_key(streets, categories, rider,
         HTTP_IDEMPOTENCY_KEY="k1",
     )
     assert fail.status_code == 201
+    assert client.post(route).json()["dispatch"]["lease"] is True  # the failed attempt freed it for a retry
     again = client.post(url, {"channel": "webhook", "outcome": "success"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert again.status_code == 200 and again.json() == fail.json()  # same key, same answer
     ok = client.post(

@@ -13,4 +13,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "housing.offers_expire",
         "schedule": 300.0,  # every 5 minutes: expired offers move the waitlist on
     },
+    "housing-vacancies-fill": {
+        "task": "housing.vacancies_fill",
+        "schedule": 600.0,  # every 10 minutes: beds freed outside the services (admin edits) get offered
+    },
 }

@@ -11,6 +11,7 @@ from .allocation import (
     offers_expire_overdue,
     room_allocate,
     room_type_fill_vacancies,
+    vacancies_fill_all,
 )
 from .applications import (
     application_status_set,
@@ -36,4 +37,5 @@ __all__ = [
     "offers_expire_overdue",
     "room_allocate",
     "room_type_fill_vacancies",
+    "vacancies_fill_all",
 ]

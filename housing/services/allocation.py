@@ -266,6 +266,18 @@ def room_type_fill_vacancies(*, room_type: RoomType, actor: Any = None) -> list[
     return offers
 
 
+def vacancies_fill_all(*, limit: int = 500) -> int:
+    """Sweeper: offer free units of every room type that has people waiting; return the offers made.
+
+    Events (move-out, decline, expiry) fill vacancies at once; this catches the rest, e.g. a bed put back
+    into service in the admin.
+    """
+    waiting = Application.objects.waiting().filter(room_types=OuterRef("pk"))
+    free = Bed.objects.filter(room__room_type=OuterRef("pk"), status=Bed.Status.AVAILABLE)
+    room_types = RoomType.objects.filter(Exists(waiting), Exists(free)).select_related("project")[:limit]
+    return sum(len(room_type_fill_vacancies(room_type=rt)) for rt in room_types)
+
+
 def offer_close_and_refill(*, offer: Offer, status: str) -> None:
     """Close an open offer (declined/expired/cancelled), free its unit and offer it to the next in line."""
     unit = _unit_lock(bed=offer.bed, room=offer.room)

@@ -16,7 +16,7 @@ from housing.services import (
     offer_decline,
     offers_expire_overdue,
 )
-from housing.tasks import offers_expire_task
+from housing.tasks import offers_expire_task, vacancies_fill_task
 
 from .factories import make_rider
 
@@ -170,3 +170,13 @@ def test_allocation_refuses_a_taken_bed_with_a_clear_conflict(full_dorm, submit,
     bed = Bed.objects.filter(room__room_type=full_dorm).first()
     with pytest.raises(ConflictError, match="已被分配"):
         bed_allocate(bed=bed, application=app, actor=staff_a)
+
+
+def test_sweeper_offers_beds_freed_outside_the_services(full_dorm, submit, rules, settings):
+    first = _queue(full_dorm, submit, 1)[0]
+    Bed.objects.filter(pk=Bed.objects.filter(room__room_type=full_dorm).first().pk).update(status="available")
+    assert Application.objects.get(pk=first.pk).status == Application.Status.WAITLISTED
+    assert vacancies_fill_task.apply().get() == 1
+    assert vacancies_fill_task.apply().get() == 0
+    assert Offer.objects.get(status="open").application_id == first.pk
+    assert "housing-vacancies-fill" in settings.CELERY_BEAT_SCHEDULE

@@ -152,7 +152,14 @@ def registration_create(
     if Registration.objects.active().filter(activity=activity, rider=rider).exists():
         raise ConflictError(_("您已报名该活动。"))
     count = len(persons)
-    fits = activity.confirmed_people + count <= activity.capacity
+    # Claim the places with one conditional UPDATE: under the row lock it cannot fail spuriously, and
+    # where there is no row lock (SpatiaLite) it is still atomic, so a family never over-fills.
+    fits = (
+        Activity.objects.filter(pk=activity.pk, confirmed_people__lte=F("capacity") - count).update(
+            confirmed_people=F("confirmed_people") + count
+        )
+        == 1
+    )
     registration = Registration.objects.create(
         activity=activity,
         rider=rider,
@@ -164,8 +171,6 @@ def registration_create(
         RegistrationPerson(registration=registration, name=p.name, relationship=p.relationship, age=p.age)
         for p in persons
     )
-    if fits:
-        Activity.objects.filter(pk=activity.pk).update(confirmed_people=F("confirmed_people") + count)
     _event(
         AuditEvent.Verb.REGISTERED if fits else AuditEvent.Verb.WAITLISTED,
         actor=actor,

@@ -194,7 +194,7 @@ class SessionScanApi(APIView):
             hours = services.attendance_checkout(session=session, qr_token=v["qr_token"], actor=request.user)
             return Response(
                 {
-                    "registration": hours.attendance.person.registration_id,
+                    "registration": hours.attendance.person.registration_id if hours.attendance else None,
                     "already_checked_in": True,
                     "checked_in": 0,
                     "persons": [],

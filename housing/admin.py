@@ -347,7 +347,17 @@ class LeaseAdmin(StreetScopedAdmin):
     list_filter = ("status", ProjectFilter)
     list_select_related = ("tenant", "project", "bed__room__room_type__project", "room__room_type__project")
     search_fields = ("tenant__phone", "tenant__name", "project__name")
-    readonly_fields = ("project", "bed", "room", "tenant", "application", "status", "ended_at")
+    readonly_fields = (
+        "project",
+        "bed",
+        "room",
+        "tenant",
+        "application",
+        "status",
+        "allocated_by",
+        "ended_at",
+        "ended_by",
+    )
     actions = ("end_lease",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -396,6 +396,23 @@ class Lease(TimeStampedModel):
     deposit = models.PositiveIntegerField(_("押金(元)"), default=0)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     ended_at = models.DateTimeField(_("退租时间"), null=True, blank=True)
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("分配人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("分配床位的工作人员，或确认邀约的骑手本人。"),
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理退租人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = LeaseQuerySet.as_manager()
 

@@ -113,6 +113,7 @@ def _lease_write(*, unit: Unit, application: Application, actor: Any, start: dat
                 monthly_rent=unit.room_type.rent,
                 deposit=unit.room_type.deposit,
                 status=Lease.Status.ACTIVE,
+                allocated_by=actor if getattr(actor, "pk", None) else None,
                 **unit.unit_kwargs(),
             )
     except IntegrityError:
@@ -356,7 +357,8 @@ def lease_end(*, lease: Lease, actor: Any, end: datetime.date | None = None) -> 
     lease.status = Lease.Status.ENDED
     lease.end = end
     lease.ended_at = timezone.now()
-    lease.save(update_fields=["status", "end", "ended_at", "updated_at"])
+    lease.ended_by = actor if getattr(actor, "pk", None) else None
+    lease.save(update_fields=["status", "end", "ended_at", "ended_by", "updated_at"])
     unit.beds = [b for b in unit.beds if b.status == Bed.Status.OCCUPIED]
     _beds_set(unit, Bed.Status.AVAILABLE)
     room_type_fill_vacancies(room_type=unit.room_type, actor=actor)

@@ -131,7 +131,7 @@ def test_accept_makes_a_lease_and_move_out_offers_the_bed_to_the_next(full_dorm,
     assert Offer.objects.get(pk=offer.pk).status == "accepted"
     lease_end(lease=lease, actor=staff_a)
     lease.refresh_from_db()
-    assert lease.status == "ended"
+    assert (lease.status, lease.allocated_by, lease.ended_by) == ("ended", first.rider, staff_a)
     nxt = Offer.objects.get(status="open")
     assert nxt.application_id == second.pk and nxt.bed_id == offer.bed_id
     assert Bed.objects.get(pk=offer.bed_id).status == "held"

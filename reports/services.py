@@ -152,7 +152,7 @@ def report_route(*, report_id: int, actor: User) -> Report:
     Idempotent: the claim is a conditional UPDATE … WHERE status='submitted'; whoever loses (or calls
     again later) gets the assignment that is already there.
     """
-    report = Report.objects.select_related("category").filter(pk=report_id).first()
+    report = Report.objects.select_related("category", "street", "team").filter(pk=report_id).first()
     if report is None:
         raise NotFoundError(_("未找到该随手拍。"))
     if report.status != S.SUBMITTED:
@@ -162,23 +162,31 @@ def report_route(*, report_id: int, actor: User) -> Report:
     if team is None:
         raise ConflictError(_("没有可派单的应急队（也没有区级兜底队）。"))
     now = timezone.now()
-    won = Report.objects.filter(pk=report.pk, status=S.SUBMITTED).update(
-        status=S.ROUTED, street=street, team=team, routed_at=now, updated_at=now, **_due_times(report, report.category)
+    fields = {
+        "status": S.ROUTED,
+        "street": street,
+        "team": team,
+        "routed_at": now,
+        "updated_at": now,
+        **_due_times(report, report.category),
+    }
+    won = Report.objects.filter(pk=report.pk, status=S.SUBMITTED).update(**fields)
+    if not won:  # another caller routed it in between: return theirs
+        return Report.objects.select_related("category", "street", "team").get(pk=report.pk)
+    for name, value in fields.items():
+        setattr(report, name, value)
+    event_add(
+        report=report,
+        kind=K.ROUTED,
+        actor=actor,
+        at=now,
+        data={
+            "street": street.code,
+            "team": team.pk,
+            "team_name": team.name,
+            "fallback": team.is_district_fallback,
+        },
     )
-    report.refresh_from_db()
-    if won:
-        event_add(
-            report=report,
-            kind=K.ROUTED,
-            actor=actor,
-            at=now,
-            data={
-                "street": street.code,
-                "team": team.pk,
-                "team_name": team.name,
-                "fallback": team.is_district_fallback,
-            },
-        )
     return report
 
 
@@ -247,11 +255,13 @@ def delivery_record(
     except IntegrityError:  # the same key arrived concurrently
         return DeliveryAttempt.objects.get(idempotency_key=key), False
     data = {"channel": channel, "team": report.team_id, "status_code": status_code}
-    Report.objects.filter(pk=report.pk).update(delivery_lease_until=None)  # the attempt is over
+    # The attempt is over: free the lease (and, on success, mark a routed report delivered) in one UPDATE;
+    # the row is locked above, so the status read there is current.
+    fields: dict[str, Any] = {"delivery_lease_until": None}
+    if outcome == DeliveryAttempt.Outcome.SUCCESS and report.status == S.ROUTED:
+        fields.update(status=S.DELIVERED, delivered_at=now, updated_at=now)
+    Report.objects.filter(pk=report.pk).update(**fields)
     if outcome == DeliveryAttempt.Outcome.SUCCESS:
-        Report.objects.filter(pk=report.pk, status=S.ROUTED).update(
-            status=S.DELIVERED, delivered_at=now, updated_at=now
-        )
         event_add(report=report, kind=K.DELIVERED, actor=actor, at=now, data=data)
     else:
         event_add(report=report, kind=K.DELIVERY_FAILED, actor=actor, at=now, note=error[:200], data=data)

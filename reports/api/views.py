@@ -208,8 +208,8 @@ class DispatchRouteApi(APIView):
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, pk: int) -> Response:
+        # report_route returns the report with category, street and team loaded.
         report = services.report_route(report_id=pk, actor=request.user)
-        report = selectors.report_for_dispatch(pk=report.pk)
         return Response(
             {
                 **AssignmentOutputSerializer(report).data,

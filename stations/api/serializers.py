@@ -9,58 +9,78 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
-from chaoyang_friendly.geo import display_coords, navigation_links
+from chaoyang_friendly.geo import GCJ02, navigation_links, wgs84_to_gcj02
 
 from ..models import Station
+from ..selectors import NearbyStation
 
 PRECISION = 6
 
 
-def _coords(station: Station) -> list[float]:
-    return [round(station.point.x, PRECISION), round(station.point.y, PRECISION)]
+def _kind_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in Station.Kind.choices}
 
 
-def station_feature(station: Station) -> dict[str, Any]:
+def station_feature(row: NearbyStation, kind_labels: dict[str, str] | None = None) -> dict[str, Any]:
     """A GeoJSON Feature for the nearest list (WGS-84 geometry; `display` in the basemap's CRS)."""
-    dlng, dlat = display_coords(station.point)
-    hours = station.hours
+    kind_labels = kind_labels or _kind_labels()
+    if settings.MAP_TILES_CRS == GCJ02:
+        dlng, dlat = wgs84_to_gcj02(row.x, row.y)
+    else:
+        dlng, dlat = row.x, row.y
+    hours = row.hours
     return {
         "type": "Feature",
-        "id": station.pk,
-        "geometry": {"type": "Point", "coordinates": _coords(station)},
+        "id": row.pk,
+        "geometry": {"type": "Point", "coordinates": [round(row.x, PRECISION), round(row.y, PRECISION)]},
         "properties": {
-            "code": station.code,
-            "name": station.name,
-            "kind": station.kind,
-            "kind_label": str(station.get_kind_display()),
-            "street": getattr(station, "street_name", None),
-            "address": station.address,
-            "distance_m": station.distance_m,
-            "hours": station.opening_hours,
+            "code": row.code,
+            "name": row.name,
+            "kind": row.kind,
+            "kind_label": kind_labels.get(row.kind, row.kind),
+            "street": row.street_name,
+            "address": row.address,
+            "distance_m": row.distance_m,
+            "hours": row.opening_hours,
             "hours_state": hours.state,
             "hours_label": hours.label,
             "closes_at": hours.closes_at.isoformat() if hours.closes_at else None,
-            "amenities": [a.code for a in station.amenity_list],
-            "charging_ports": station.charging_ports,
-            "swap_ports": station.swap_ports,
-            "parking_spots": station.parking_spots,
+            "amenities": row.amenity_codes,
+            "charging_ports": row.charging_ports,
+            "swap_ports": row.swap_ports,
+            "parking_spots": row.parking_spots,
             "display": [round(dlng, PRECISION), round(dlat, PRECISION)],
-            "url": f"/stations/{station.pk}/",
+            "url": f"/stations/{row.pk}/",
         },
     }
 
 
-def station_collection(stations: list[Station]) -> dict[str, Any]:
+def station_collection(rows: list[NearbyStation]) -> dict[str, Any]:
+    labels = _kind_labels()  # translated once per response, not once per feature
     return {
         "type": "FeatureCollection",
         "display_crs": settings.MAP_TILES_CRS,
-        "features": [station_feature(s) for s in stations],
+        "features": [station_feature(r, labels) for r in rows],
     }
 
 
 def station_detail_feature(station: Station) -> dict[str, Any]:
-    station.distance_m = getattr(station, "distance_m", None)
-    feature = station_feature(station)
+    row = NearbyStation(
+        pk=station.pk,
+        code=station.code,
+        name=station.name,
+        kind=station.kind,
+        street_name=station.street_name,
+        address=station.address,
+        opening_hours=station.opening_hours,
+        charging_ports=station.charging_ports,
+        swap_ports=station.swap_ports,
+        parking_spots=station.parking_spots,
+        x=station.point.x,
+        y=station.point.y,
+        hours=station.hours,
+    )
+    feature = station_feature(row)
     props = feature["properties"]
     props.update(
         {

@@ -123,10 +123,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--pings", type=int, default=50)
-    parser.add_argument("--worker-concurrency", type=int, default=8)
+    parser.add_argument("--worker-concurrency", type=int, default=24)
     parser.add_argument("--worker-pool", default="threads", choices=["threads", "prefork", "gevent"])
     parser.add_argument("--web-workers", type=int, default=3)
-    parser.add_argument("--web-threads", type=int, default=4)
+    parser.add_argument("--web-threads", type=int, default=8)
     args = parser.parse_args()
 
     receiver = Receiver()
@@ -261,6 +261,22 @@ def main() -> None:
             f"submit_to_webhook_ms p50={statistics.median(latencies):.1f} p95={pct(latencies, 0.95):.1f} "
             f"max={max(latencies):.1f} (n={len(latencies)})"
         )
+        # Where the time goes, from the timeline (server clock): queue wait + routing, then sending.
+        from reports.models import ReportEvent
+
+        at: dict[tuple[int, str], float] = {
+            (e.report_id, e.kind): e.at.timestamp()
+            for e in ReportEvent.objects.filter(
+                report_id__in=list(started), kind__in=["submitted", "routed", "delivered"]
+            )
+        }
+        to_route = [(at[(r, "routed")] - at[(r, "submitted")]) * 1000 for r in started if (r, "routed") in at]
+        to_deliver = [(at[(r, "delivered")] - at[(r, "routed")]) * 1000 for r in started if (r, "delivered") in at]
+        if to_route and to_deliver:
+            print(
+                f"breakdown_ms submitted→routed p50={statistics.median(to_route):.1f} p95={pct(to_route, 0.95):.1f}; "
+                f"routed→delivered p50={statistics.median(to_deliver):.1f} p95={pct(to_deliver, 0.95):.1f}"
+            )
         print(f"p95_ms={pct(latencies, 0.95):.0f}")
     finally:
         for proc in procs:

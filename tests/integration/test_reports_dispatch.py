@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from accounts.services import api_token_create
+from jurisdictions.models import Street
 from reports.models import DeliveryAttempt, Report, ResponseTeam
 from reports.services import categories_ensure
 from reports.worker import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -188,6 +189,18 @@ def test_a_report_reaches_the_team_signed_and_the_timeline_completes(world, work
     assert done.status_code == 200
     assert _kinds(report_id) == ["submitted", "routed", "delivered", "acknowledged", "on_site", "resolved"]
     assert len(receiver.delivered()) == 1  # delivered once, never again
+
+    # The rider sees the whole timeline; 双井's staff never see the report; an Open311 client reads it back.
+    rider = APIClient()
+    rider.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=world['rider'])[1]}")
+    timeline = [e["kind"] for e in rider.get(f"/api/v1/reports/{report_id}/").json()["events"]]
+    assert timeline == ["submitted", "routed", "delivered", "acknowledged", "on_site", "resolved"]
+    sj_staff = User.objects.create_user(
+        "13800000002", role=Role.STREET_STAFF, street=Street.objects.get(code="SJ"), is_staff=True
+    )
+    assert not Report.objects.for_user(sj_staff).filter(pk=report_id).exists()
+    open311 = APIClient().get(f"/open311/v2/requests/{report_id}.json").json()[0]
+    assert open311["status"] == "closed" and open311["agency_responsible"] == "东湖街道应急队"
     assert "ERROR" not in (tmp_path / "worker.log").read_text()
 
 

@@ -44,6 +44,7 @@ class StationListApi(APIView):
             OpenApiParameter("in_bbox", OpenApiTypes.STR, description="min_lng,min_lat,max_lng,max_lat"),
         ],
         responses=FeatureCollectionSchema,
+        operation_id="stations_nearby",
     )
     def get(self, request: Request) -> Response:
         query = parse_nearby(request.query_params)
@@ -54,7 +55,7 @@ class StationListApi(APIView):
 class StationDetailApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="stations_detail")
     def get(self, request: Request, pk: int) -> Response:
         return Response(station_detail_feature(selectors.station_public_get(pk=pk)))
 

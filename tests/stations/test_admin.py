@@ -22,7 +22,9 @@ def test_street_staff_see_only_their_street(admin_client_for, staff_a, two_stree
     client = admin_client_for(staff_a)
     body = client.get(CHANGELIST).content.decode()
     assert "双井站" in body and "三里屯站" not in body
-    assert client.get(f"{CHANGELIST}{sj.pk}/change/").status_code == 200
+    change = client.get(f"{CHANGELIST}{sj.pk}/change/")
+    assert change.status_code == 200
+    assert "leaflet" in change.content.decode().lower()  # the map widget for the point
     # Another street's station does not exist for them (redirect to the admin index, not the form).
     other = client.get(f"{CHANGELIST}{slt.pk}/change/")
     assert other.status_code == 302

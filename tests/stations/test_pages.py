@@ -88,3 +88,11 @@ def test_feedback_api_validates_kind(api, rider, streets):
     assert response.status_code == 400 and response.json()["parameter"] == "kind"
     ok = api(rider).post(f"/api/v1/stations/{station.pk}/feedback/", {"kind": "broken"}, format="json")
     assert ok.status_code == 201
+
+
+def test_api_schema_documents_the_stations_endpoints(client, analyst):
+    client.force_login(analyst)
+    body = client.get("/api/schema/").content.decode()
+    for path in ("/api/v1/stations/:", "/api/v1/stations/{id}/:", "/api/v1/stations/coverage/:"):
+        assert path in body
+    assert "stations_nearby" in body

@@ -191,3 +191,22 @@ def test_detail_has_hours_amenities_counts_and_navigation(api, streets):
 def test_detail_of_defunct_station_is_404(api, streets):
     station = StationFactory(status=Station.Status.DEFUNCT)
     assert api(None).get(f"{URL}{station.pk}/").status_code == 404
+
+
+def test_open_now_widens_the_candidate_set_until_enough_are_open(api, streets):
+    # 60 closed stations crowd the origin; the only open ones are 1-2 km away, beyond the first candidates.
+    rows = [
+        Station(
+            name=f"closed{i}",
+            point=Point(116.4665 + (i % 8) * 0.0002, 39.8935 + (i // 8) * 0.0002, srid=4326),
+            street=streets["SJ"],
+            opening_hours="Mo-Fr 08:00-09:00",
+        )
+        for i in range(60)
+    ]
+    Station.objects.bulk_create(rows)
+    far = StationFactory(name="far-open", point=Point(116.4665, 39.9035, srid=4326))
+    farther = StationFactory(name="farther-open", point=Point(116.4665, 39.9080, srid=4326))
+    with time_machine.travel(datetime(2026, 11, 28, 12, 0, tzinfo=SH), tick=False):
+        body = api(None).get(URL, {"lng": 116.4665, "lat": 39.8935, "open_now": 1, "limit": 2}).json()
+    assert [f["id"] for f in body["features"]] == [far.pk, farther.pk]

@@ -257,6 +257,14 @@ class ResponseTeamAdmin(StreetScopedAdmin):
     def has_webhook(self, obj: ResponseTeam) -> bool:
         return bool(obj.webhook_url)
 
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "members" and not user_sees_all_streets(request.user):
+            # Street staff pick only their own street's team accounts.
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                role="team_member", street_id=getattr(request.user, "street_id", None)
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if user_sees_all_streets(request.user):
             return ()

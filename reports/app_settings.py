@@ -20,6 +20,8 @@ REPORTS_NEARBY_METRES = 250
 # Dispatch: a report still `submitted` after this long is re-enqueued by the sweeper (the broker may have
 # been down when it was saved); a routed report with no successful delivery after this long is retried.
 REPORTS_REDISPATCH_AFTER_SECONDS = int(os.environ.get("REPORTS_REDISPATCH_AFTER_SECONDS", "60"))
+# A report nobody could route for this long is escalated to the district (workers or broker down).
+REPORTS_ESCALATE_UNROUTED_AFTER_SECONDS = int(os.environ.get("REPORTS_ESCALATE_UNROUTED_AFTER_SECONDS", "300"))
 REPORTS_REDELIVER_AFTER_SECONDS = int(os.environ.get("REPORTS_REDELIVER_AFTER_SECONDS", "300"))
 # While one worker sends a report to its team, others hold off this long (longer than a webhook timeout).
 REPORTS_DELIVERY_LEASE_SECONDS = int(os.environ.get("REPORTS_DELIVERY_LEASE_SECONDS", "30"))

@@ -4,6 +4,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -416,9 +417,14 @@ def reports_sweep(*, actor: User | None, now: datetime | None = None, limit: int
     redispatch = report_ids_to_redispatch(now=now, limit=limit)
 
     escalated = []
+    unrouted_before = now - timedelta(seconds=settings.REPORTS_ESCALATE_UNROUTED_AFTER_SECONDS)
     overdue = (
-        Report.objects.overdue(now)
-        .filter(escalated_at__isnull=True)
+        Report.objects.filter(escalated_at__isnull=True)
+        .filter(
+            Q(pk__in=Report.objects.overdue(now).values("pk"))
+            # never routed (workers or broker down for long): the district must know too
+            | Q(status=S.SUBMITTED, created_at__lt=unrouted_before)
+        )
         .select_related("category", "street")
         .order_by("created_at")[:limit]
     )
@@ -426,15 +432,13 @@ def reports_sweep(*, actor: User | None, now: datetime | None = None, limit: int
         if not Report.objects.filter(pk=report.pk, escalated_at__isnull=True).update(escalated_at=now):
             continue
         late_arrival = report.on_site_at is None and report.arrival_due_at and report.arrival_due_at < now
-        reason = _("超过到场时限") if late_arrival else _("超过处置时限")
-        event_add(
-            report=report,
-            kind=K.ESCALATED,
-            actor=actor,
-            at=now,
-            note=reason,
-            data={"sla": "arrival" if late_arrival else "resolution"},
-        )
+        if report.status == S.SUBMITTED:
+            sla, reason = "routing", _("长时间未能派单")
+        elif late_arrival:
+            sla, reason = "arrival", _("超过到场时限")
+        else:
+            sla, reason = "resolution", _("超过处置时限")
+        event_add(report=report, kind=K.ESCALATED, actor=actor, at=now, note=reason, data={"sla": sla})
         transaction.on_commit(lambda r=report, why=reason: _notify_fallback(r, why))
         escalated.append(report.pk)
     return {"redispatch": redispatch, "escalated": escalated}

@@ -156,13 +156,15 @@ def test_sweep_lists_stuck_reports_and_escalates_overdue_ones_once(
     with time_machine.travel(start + timedelta(minutes=11), tick=False):
         with django_capture_on_commit_callbacks(execute=True):  # the SMS goes out after commit
             result = client.post("/api/v1/dispatch/sweep/").json()
-        assert result["escalated"] == [late.pk]
+        assert result["escalated"] == [stuck.pk, late.pk]  # never routed; past the arrival SLA
         assert stuck.pk in result["redispatch"] and late.pk in result["redispatch"]  # routed, never delivered
         assert client.post("/api/v1/dispatch/sweep/").json()["escalated"] == []
     event = ReportEvent.objects.get(report=late, kind="escalated")
     assert event.data == {"sla": "arrival"}
+    assert ReportEvent.objects.get(report=stuck, kind="escalated").data == {"sla": "routing"}
     sms = read_sms_files("13700000009")
-    assert len(sms) == 1 and f"#{late.pk}" in sms[0]["text"]
+    texts = " ".join(m["text"] for m in sms)
+    assert len(sms) == 2 and f"#{stuck.pk}（" in texts and f"#{late.pk}（" in texts
 
 
 @pytest.fixture

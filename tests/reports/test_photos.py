@@ -87,3 +87,13 @@ def test_more_than_three_photos_are_rejected():
     photos_check_count(3)
     with pytest.raises(PhotoError, match="最多"):
         photos_check_count(4)
+
+
+def test_an_iphone_heic_photo_is_accepted_and_becomes_a_clean_jpeg():
+    import pillow_heif
+
+    out = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", (64, 32), (10, 200, 10))).save(out, quality=60)
+    result = photo_process(io.BytesIO(out.getvalue()))
+    cleaned = Image.open(io.BytesIO(result.image.read()))
+    assert cleaned.format == "JPEG" and cleaned.size == (64, 32)

@@ -45,3 +45,34 @@ def test_a_rider_reports_with_a_photo_on_a_phone_and_sees_it_in_my_reports(
     assert "井盖缺失" in page.inner_text("#my-reports")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360  # no horizontal scrolling on a 360 px phone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_me_too_adds_the_rider_as_a_supporter_instead_of_a_duplicate(phone_page, live_server, login_rider, streets):
+    from django.contrib.gis.geos import Point
+
+    from accounts.models import Role, User
+
+    categories = {c.code: c for c in categories_ensure()}
+    other = User.objects.create_user("13900000009", role=Role.RIDER)
+    existing = Report.objects.create(
+        reporter=other,
+        category=categories["waterlogging"],
+        point=Point(DH["longitude"] + 0.0005, DH["latitude"], srid=4326),
+        street=streets["DH"],
+        description="桥下积水",
+    )
+    page = phone_page
+    page.context.grant_permissions(["geolocation"], origin=live_server.url)
+    page.context.set_geolocation(DH)
+    login_rider(page, "13900000001")
+    page.goto(f"{live_server.url}/reports/")
+    page.click("button.cat[data-code=waterlogging]")
+    page.wait_for_function("document.getElementById('loc-status').textContent.includes('已定位')")
+    page.click("#submit")
+    page.wait_for_selector("#nearby:not([hidden])")
+    assert "桥下积水" in page.inner_text("#nearby-list")
+    page.click("#nearby-list button")
+    page.wait_for_selector("#nearby .msg.success")
+    assert Report.objects.count() == 1
+    assert existing.supporters.filter(phone="13900000001").exists()

@@ -22,12 +22,31 @@
     });
   });
 
+  // WGS-84 → GCJ-02 (same formula as chaoyang_friendly/geo.py): a GPS fix is drawn shifted on GCJ-02
+  // tiles, but submitted unchanged as WGS-84.
+  function toGcj02(lng, lat) {
+    var a = 6378245.0, ee = 0.00669342162296594323, x = lng - 105.0, y = lat - 35.0, PI = Math.PI;
+    var dLat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    dLat += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    dLat += (20.0 * Math.sin(y * PI) + 40.0 * Math.sin(y / 3.0 * PI)) * 2.0 / 3.0;
+    dLat += (160.0 * Math.sin(y / 12.0 * PI) + 320 * Math.sin(y * PI / 30.0)) * 2.0 / 3.0;
+    var dLng = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    dLng += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    dLng += (20.0 * Math.sin(x * PI) + 40.0 * Math.sin(x / 3.0 * PI)) * 2.0 / 3.0;
+    dLng += (150.0 * Math.sin(x / 12.0 * PI) + 300.0 * Math.sin(x / 30.0 * PI)) * 2.0 / 3.0;
+    var rad = lat / 180.0 * PI, magic = 1 - ee * Math.sin(rad) * Math.sin(rad), sq = Math.sqrt(magic);
+    dLat = (dLat * 180.0) / ((a * (1 - ee)) / (magic * sq) * PI);
+    dLng = (dLng * 180.0) / (a / sq * Math.cos(rad) * PI);
+    return [lng + dLng, lat + dLat];
+  }
+
   function setPoint(lng, lat, crs, label) {
     state.lng = lng; state.lat = lat; state.crs = crs; state.checkedNearby = false;
     $("loc-status").textContent = label + " " + lat.toFixed(5) + ", " + lng.toFixed(5);
     if (map) {
-      if (!marker) { marker = L.marker([lat, lng]).addTo(map); } else { marker.setLatLng([lat, lng]); }
-      map.setView([lat, lng], 16);
+      var shown = (crs === "wgs84" && form.dataset.tilesCrs === "gcj02") ? toGcj02(lng, lat) : [lng, lat];
+      if (!marker) { marker = L.marker([shown[1], shown[0]]).addTo(map); } else { marker.setLatLng([shown[1], shown[0]]); }
+      map.setView([shown[1], shown[0]], 16);
     }
   }
 

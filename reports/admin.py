@@ -147,12 +147,12 @@ class ReportAdmin(StreetScopedAdmin):
 
     @admin.display(description=_("位置"))
     def location(self, obj: Report) -> str:
-        lng, lat = obj.point.x, obj.point.y
+        shown_lng, shown_lat = display_coords(obj.point)
         return format_html(
-            '{:.6f}, {:.6f} <div class="reports-map" data-lng="{}" data-lat="{}" data-tiles="{}" style="height:260px"></div>',
-            lng,
-            lat,
-            *display_coords(obj.point),
+            '{} <div class="reports-map" data-lng="{}" data-lat="{}" data-tiles="{}" style="height:260px"></div>',
+            f"{obj.point.x:.6f}, {obj.point.y:.6f} (WGS-84)",
+            f"{shown_lng:.7f}",
+            f"{shown_lat:.7f}",
             settings.MAP_TILES_URL,
         )
 

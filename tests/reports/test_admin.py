@@ -41,7 +41,12 @@ def test_street_staff_see_only_their_street_queue(
     assert ids == [sj.pk]
     assert [p["id"] for p in response.context["report_points"]] == [sj.pk]
     assert client.get(f"{URL}{dh.pk}/change/").status_code == 302  # not theirs: redirected away, not shown
-    assert client.get(f"{URL}{sj.pk}/change/").status_code == 200
+    page = client.get(f"{URL}{sj.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'class="reports-map"' in html and "leaflet/leaflet.js" in html  # the map
+    assert "派单" in html and "138****0002" not in html  # the timeline inline; the reporter masked
+    assert rider.phone not in html
     assert [r.pk for r in admin_client_for(staff_b).get(URL).context["cl"].result_list] == []
     assert {r.pk for r in admin_client_for(analyst).get(URL).context["cl"].result_list} == {sj.pk, dh.pk}
 

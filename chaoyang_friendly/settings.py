@@ -256,6 +256,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several apps have a field called "status" with different choices; name them explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "HousingApplicationStatusEnum": "housing.models.Application.Status",
+        "HouseholdKindEnum": "housing.models.HouseholdKind",
+    },
 }
 
 # --- Security ------------------------------------------------------------------------------------

@@ -15,6 +15,18 @@
     };
   }
 
+  // An empty chart says so instead of leaving a blank box.
+  var emptyNote = {
+    id: "emptyNote",
+    afterDraw: function (chart) {
+      var hasData = chart.data.datasets.some(function (ds) { return ds.data.some(function (v) { return v; }); });
+      if (hasData) return;
+      var ctx = chart.ctx, area = chart.chartArea || { left: 0, right: chart.width, top: 0, bottom: chart.height };
+      ctx.save(); ctx.fillStyle = "#5f6368"; ctx.font = "16px sans-serif"; ctx.textAlign = "center";
+      ctx.fillText("暂无数据", (area.left + area.right) / 2, (area.top + area.bottom) / 2); ctx.restore();
+    }
+  };
+
   function draw(canvas) {
     fetch(canvas.dataset.url, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
@@ -27,7 +39,7 @@
           type: data.kind,
           data: { labels: data.labels, datasets: data.datasets },
           options: { animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { position: "bottom" } } },
-          plugins: [targetLine(data.target)]
+          plugins: [targetLine(data.target), emptyNote]
         });
         canvas.dataset.drawn = "1";
       })

@@ -15,7 +15,7 @@ from . import charts
 from .filters import parse_filters
 from .models import ExportJob
 from .registry import EXPORTS
-from .services import export_definition, export_job_create
+from .services import export_definition, export_job_create, export_job_progress
 
 
 def _error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
@@ -29,7 +29,9 @@ def analytics_home(request: HttpRequest) -> HttpResponse:
         if user_sees_all_streets(request.user)
         else Street.objects.filter(pk=request.user.street_id)
     )
-    jobs = ExportJob.objects.filter(user=request.user)[:20]
+    jobs = list(ExportJob.objects.filter(user=request.user)[:20])
+    for job in jobs:
+        job.progress = export_job_progress(job)
     return render(
         request,
         "analytics/home.html",

@@ -159,9 +159,9 @@ def test_the_generator_writes_rows_as_it_reads_them():
     lines = csv_lines(ExportSpec(name="t", columns=[Column("n", "数", "n", "number")], rows=rows), batch=2)
     assert next(lines).startswith("\ufeff")
     assert produced == []
-    assert next(lines) == "0\r\n1\r\n"
+    assert next(lines) == "0\n1\n"
     assert produced == [0, 1]  # nothing read ahead of the batch
-    assert next(lines) == "2\r\n"
+    assert next(lines) == "2\n"
 
 
 def test_an_admin_action_exports_the_selected_rows(streets, analyst, admin_client_for):
@@ -174,3 +174,22 @@ def test_an_admin_action_exports_the_selected_rows(streets, analyst, admin_clien
     _raw, rows = _read(response)
     assert [int(r[0]) for r in rows[1:]] == chosen
     assert ExportLog.objects.get().channel == "admin"
+
+
+def test_a_client_that_hangs_up_mid_copy_leaves_a_usable_connection(streets, analyst):
+    from accounts.models import RiderProfile as Profile
+    from analytics.filters import parse_filters
+    from analytics.registry import EXPORTS
+    from chaoyang_friendly.csvexport import export_log_start
+
+    users = User.objects.bulk_create([User(phone=f"1350{i:07d}", role=Role.RIDER, password="!") for i in range(3000)])
+    Profile.objects.bulk_create([Profile(user=u, platform="平台" * 10, work_street=streets["SJ"]) for u in users])
+    spec = EXPORTS["riders"].build(user=analyst, filters=parse_filters({}, analyst))
+    log = export_log_start(user=analyst, spec=spec, channel="api", unmask=False)
+    lines = csv_lines(spec, log=log)
+    next(lines)  # header
+    first = next(lines)
+    assert isinstance(first, bytes)  # the COPY path
+    lines.close()  # the client went away
+    assert Profile.objects.count() == 3000  # the connection still answers
+    assert ExportLog.objects.get(pk=log.pk).finished_at is not None

@@ -40,6 +40,11 @@ def test_a_job_writes_the_file_to_storage_and_tells_the_user(streets, analyst, s
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert len(rows) == 6 and rows[1][1].count("*") == 4
     assert "导出" in read_sms_files(analyst.phone)[-1]["text"]
+    from django.core.cache import cache
+
+    from analytics.services import job_progress_key
+
+    assert cache.get(job_progress_key(job.pk)) >= 2  # progress was reported while streaming
     # a redelivered task does nothing
     assert export_job_run(job_id=job.pk) is None
 

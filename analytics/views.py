@@ -22,13 +22,16 @@ def _error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return HttpResponse(str(exc), status=exc.status_code, content_type="text/plain; charset=utf-8")
 
 
+def _streets_for(user: Any) -> Any:
+    """The streets a staff member may filter by: all for the district, their own for a street."""
+    if user_sees_all_streets(user):
+        return Street.objects.order_by("code")
+    return Street.objects.filter(pk=user.street_id)
+
+
 @staff_member_required
 def analytics_home(request: HttpRequest) -> HttpResponse:
-    streets = (
-        Street.objects.order_by("code")
-        if user_sees_all_streets(request.user)
-        else Street.objects.filter(pk=request.user.street_id)
-    )
+    streets = _streets_for(request.user)
     jobs = list(ExportJob.objects.filter(user=request.user)[:20])
     for job in jobs:
         job.progress = export_job_progress(job)
@@ -75,11 +78,7 @@ def export_job_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    streets = (
-        Street.objects.order_by("code")
-        if user_sees_all_streets(request.user)
-        else Street.objects.filter(pk=request.user.street_id)
-    )
+    streets = _streets_for(request.user)
     return render(
         request,
         "analytics/dashboard.html",

@@ -114,3 +114,18 @@ def test_a_real_worker_runs_the_export_job(streets, analyst, tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+
+
+def test_the_analyst_page_lists_every_export_and_queues_a_job(streets, analyst, staff_a, admin_client_for):
+    from analytics.registry import EXPORTS
+
+    page = admin_client_for(analyst).get("/analytics/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert all(f"/analytics/exports/{name}.csv" in html for name in EXPORTS)
+    response = admin_client_for(analyst).post("/analytics/exports/riders/job/", {"street": "SJ", "date_from": ""})
+    assert response.status_code == 302
+    assert ExportJob.objects.get().params["street"] == "SJ"
+    # a street sees only its own street in the filter
+    html = admin_client_for(staff_a).get("/analytics/").content.decode()
+    assert "双井街道" in html and "三里屯街道" not in html

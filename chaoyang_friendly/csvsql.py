@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import F, Func, QuerySet, TextField
 
 # The helper functions are created by chaoyang_friendly/migrations/0002 (PostgreSQL only).
+COPY_BUFFER_BYTES = 64 * 1024
 _TZ = re.compile(r"^[A-Za-z_+\-/0-9]+$")
 
 
@@ -62,6 +63,13 @@ def copy_chunks(queryset: QuerySet, columns: list[Any], *, unmask: bool, counter
         # COPY takes no bind parameters: psycopg binds them client-side (properly quoted) first.
         statement = psycopg.ClientCursor(connection.connection).mogrify(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params)
         with cursor.copy(statement) as copy:
+            # The server sends about one row per message; hand the response 64 KiB at a time.
+            pending = bytearray()
             for data in copy:
-                yield bytes(data)
+                pending += data
+                if len(pending) >= COPY_BUFFER_BYTES:
+                    yield bytes(pending)
+                    pending.clear()
+            if pending:
+                yield bytes(pending)
         counter[0] = cursor.rowcount

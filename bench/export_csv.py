@@ -30,7 +30,7 @@ def psql(sql: str, db: str = "postgres") -> None:
 
 def prepare(n: int) -> None:
     env = {**os.environ, "DATABASE_URL": f"{BASE}/{DB}"}
-    psql(f"DROP DATABASE IF EXISTS {DB}")
+    psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
     psql(f"CREATE DATABASE {DB}")
     psql("CREATE EXTENSION postgis", DB)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -138,7 +138,7 @@ def main() -> None:
         )
     if len(results) > 1:
         print(f"rss_growth={results[-1][2] / results[0][2] - 1:+.1%} between n={results[0][0]} and n={results[-1][0]}")
-    psql(f"DROP DATABASE IF EXISTS {DB}")
+    psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
     print(f"ratio={results[-1][1]:.2f} rss_mb={results[-1][2]:.1f}")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Func, QuerySet, TextField
 
 # The helper functions are created by chaoyang_friendly/migrations/0002 (PostgreSQL only).
@@ -60,7 +60,9 @@ def copy_chunks(queryset: QuerySet, columns: list[Any], *, unmask: bool, counter
     aliases = {f"_csv{i}": _expression(c.key, c.kind, unmask=unmask) for i, c in enumerate(columns)}
     qs = queryset.annotate(**aliases).values_list(*aliases)
     sql, params = qs.query.get_compiler(queryset.db).as_sql()
-    with connection.cursor() as cursor:
+    # A savepoint around the COPY: when the client hangs up mid-stream psycopg aborts the COPY, and
+    # rolling back to the savepoint leaves the connection (and any outer transaction) usable.
+    with transaction.atomic(), connection.cursor() as cursor:
         # COPY takes no bind parameters: psycopg binds them client-side (properly quoted) first.
         statement = psycopg.ClientCursor(connection.connection).mogrify(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params)
         with cursor.copy(statement) as copy:
@@ -69,6 +71,7 @@ def copy_chunks(queryset: QuerySet, columns: list[Any], *, unmask: bool, counter
             for data in copy:
                 pending += data
                 if len(pending) >= COPY_BUFFER_BYTES:
+                    counter[0] += pending.count(b"\n")  # rows sent so far, if the client leaves early
                     yield bytes(pending)
                     pending.clear()
             if pending:

@@ -15,8 +15,8 @@ from django.db.models.functions import Cast, Now, NullIf
 from chaoyang_friendly.csvexport import Column
 from housing.models import Application, Bed, RoomType
 
+from ..expressions import choice_label
 from ..registry import ExportDefinition, register
-from .reports import choice_label
 
 BEDS = "rooms__beds"
 

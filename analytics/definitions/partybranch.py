@@ -20,9 +20,9 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from chaoyang_friendly.csvexport import Column
 from partybranch.models import Activity, Attendance, Registration, Session, VolunteerHours
 
+from ..expressions import choice_label
 from ..filters import Filters
 from ..registry import ExportDefinition, register
-from .reports import choice_label
 
 
 def _int_subquery(queryset: QuerySet, expression: Any) -> Coalesce:

@@ -1,29 +1,23 @@
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     DurationField,
     ExpressionWrapper,
     F,
     Q,
     QuerySet,
-    Value,
     When,
 )
 
 from chaoyang_friendly.csvexport import Column
 from reports.models import Report
 
+from ..expressions import choice_label
 from ..registry import ExportDefinition, register
 
 
 def _minutes(later: str, earlier: str = "created_at") -> ExpressionWrapper:
     return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
-
-
-def choice_label(field: str, choices: list[tuple[str, str]]) -> Case:
-    """The translated label of a choice, computed in SQL so rows stay plain values() dicts."""
-    return Case(*[When(**{field: value}, then=Value(str(label))) for value, label in choices], output_field=CharField())
 
 
 @register

@@ -5,9 +5,8 @@ from django.utils import timezone
 from chaoyang_friendly.csvexport import Column
 from stations.models import Station, Visit
 
-from ..aggregates import Concat
+from ..expressions import Concat, choice_label
 from ..registry import ExportDefinition, register
-from .reports import choice_label
 
 
 @register

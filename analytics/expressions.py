@@ -1,6 +1,8 @@
+"""SQL expressions shared by the export definitions."""
+
 from typing import Any
 
-from django.db.models import Aggregate, CharField
+from django.db.models import Aggregate, Case, CharField, Value, When
 
 
 class Concat(Aggregate):
@@ -16,3 +18,8 @@ class Concat(Aggregate):
         return super().as_sql(
             compiler, connection, function="GROUP_CONCAT", template="%(function)s(%(expressions)s, '、')", **extra
         )
+
+
+def choice_label(field: str, choices: list[tuple[str, str]]) -> Case:
+    """The translated label of a choice, computed in SQL so rows stay plain values() dicts."""
+    return Case(*[When(**{field: value}, then=Value(str(label))) for value, label in choices], output_field=CharField())

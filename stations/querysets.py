@@ -10,12 +10,12 @@ class StationQuerySet(StreetScopedQuerySet):
     def active(self) -> "StationQuerySet":
         return self.filter(status="active")
 
-    def with_all_amenities(self, amenity_ids: list[int]) -> "StationQuerySet":
-        """Stations that have every one of `amenity_ids` (one EXISTS per amenity: no row multiplication)."""
+    def with_all_amenities(self, codes: list[str]) -> "StationQuerySet":
+        """Stations that have every amenity in `codes` (one EXISTS per amenity: no row multiplication)."""
         through = self.model.amenities.through
         qs = self
-        for amenity_id in amenity_ids:
-            qs = qs.filter(Exists(through.objects.filter(station_id=OuterRef("pk"), amenity_id=amenity_id)))
+        for code in codes:
+            qs = qs.filter(Exists(through.objects.filter(station_id=OuterRef("pk"), amenity__code=code)))
         return qs
 
     def unverified_since(self, cutoff: datetime) -> "StationQuerySet":

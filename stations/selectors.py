@@ -1,31 +1,31 @@
 """Reads: nearest stations, one station, a street's stations for staff.
 
-Nearest search on PostGIS: a candidate set ordered by the KNN operator (`<->`, GeometryDistance, which
-walks the GiST index), then exact re-ranking by geodesic metres (ST_DistanceSphere via Distance). The
-candidate set is provably large enough: a station outside it is at least `knn_K` degrees away, hence at
-least `knn_K × METRES_PER_DEGREE_MIN` metres; results closer than that bound are certified, otherwise the
-set grows. On SpatiaLite (no KNN operator through Django) a growing bounding box does the same job.
+Nearest search on PostGIS, in one statement: the KNN operator (`<->`) on the points as geography walks a
+GiST index in sphere-distance order, the same order as the reported ST_DistanceSphere metres, so the
+first rows are the answer. On SpatiaLite (no KNN operator through Django) a growing bounding box around
+the point, certified by its radius, does the same job.
 """
 
 import dataclasses
 import math
 from datetime import datetime
 
-from django.contrib.gis.db.models.functions import Distance, GeometryDistance
+from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 from django.db.models import F, FloatField, Func, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from chaoyang_friendly.errors import ApplicationError
 from chaoyang_friendly.scoping import get_object_for_user
 
 from .hours import HoursState, hours_state
 from .models import Amenity, Station
 
-# Metres per degree (sphere of ST_DistanceSphere) in the worst direction (east-west) at 41° N, a little
-# north of the district, so the bound below never over-promises inside it.
-EARTH_RADIUS_M = 6370986.0
+EARTH_RADIUS_M = 6370986.0  # the sphere of ST_DistanceSphere
+# Metres per degree in the worst direction (east-west) at 41° N, a little north of the district: a lower
+# bound that never over-promises inside it (used for degree buffers by the coverage analysis).
 METRES_PER_DEGREE_MIN = EARTH_RADIUS_M * math.pi / 180 * math.cos(math.radians(41.0)) * 0.99
 MAX_CANDIDATES = 200_000
 DISTRICT_SPAN_M = 60_000
@@ -64,7 +64,6 @@ class NearbyStation:
     x: float
     y: float
     distance_m: float | None = None
-    knn: float = 0.0
     amenity_codes: list[str] = dataclasses.field(default_factory=list)
     hours: HoursState | None = None
 
@@ -79,7 +78,7 @@ class NearbyQuery:
     limit: int = 20
     radius_m: float | None = None
     kinds: list[str] = dataclasses.field(default_factory=list)
-    amenity_ids: list[int] = dataclasses.field(default_factory=list)
+    amenity_codes: list[str] = dataclasses.field(default_factory=list)
     open_now: bool = False
     bbox: tuple[float, float, float, float] | None = None
 
@@ -92,8 +91,8 @@ def _base(query: NearbyQuery) -> QuerySet[Station]:
     qs = Station.objects.active()
     if query.kinds:
         qs = qs.filter(kind__in=query.kinds)
-    if query.amenity_ids:
-        qs = qs.with_all_amenities(query.amenity_ids)
+    if query.amenity_codes:
+        qs = qs.with_all_amenities(query.amenity_codes)
     if query.bbox:
         qs = qs.filter(point__bboverlaps=Polygon.from_bbox(query.bbox))
     return qs
@@ -103,7 +102,6 @@ def _rows(
     qs: QuerySet[Station],
     point: Point | None,
     *,
-    knn: bool = False,
     order: tuple[str, ...] = (),
     start: int = 0,
     stop: int | None = None,
@@ -118,9 +116,6 @@ def _rows(
     if point is not None:
         qs = qs.annotate(distance=Distance("point", point))
         fields.append("distance")
-    if knn:
-        qs = qs.annotate(knn=GeometryDistance("point", point)).order_by("knn")
-        fields.append("knn")
     postgres = connection.vendor == "postgresql"
     if postgres:
         from django.contrib.postgres.expressions import ArraySubquery
@@ -146,11 +141,11 @@ def radius_bbox(point: Point, radius_m: float) -> Polygon:
     return Polygon.from_bbox((point.x - dlng, point.y - dlat, point.x + dlng, point.y + dlat))
 
 
-def _keep(row: NearbyStation, query: NearbyQuery, now: datetime | None) -> bool:
+def _keep(row: NearbyStation, query: NearbyQuery, now: datetime | None, states: dict[str, HoursState]) -> bool:
     if query.radius_m is not None and row.distance_m is not None and row.distance_m > query.radius_m:
         return False
     if query.open_now:
-        row.hours = hours_state(row.opening_hours, now)
+        row.hours = _hours(row.opening_hours, now, states)
         return row.hours.is_open
     return True
 
@@ -158,16 +153,18 @@ def _keep(row: NearbyStation, query: NearbyQuery, now: datetime | None) -> bool:
 def station_nearby(*, query: NearbyQuery, now: datetime | None = None) -> list[NearbyStation]:
     """Return up to `query.limit` active stations, nearest first, with .distance_m (geodesic metres) and
     .hours. Without a point, stations come in name order and distance_m is None."""
-    base = _base(query)
+    states: dict[str, HoursState] = {}
     if query.point is None:
-        result = _by_name(base, query, now)
+        result = _by_name(_base(query), query, now, states)
     elif connection.vendor == "postgresql":
-        result = _nearby_knn(base, query, now)
+        result = _nearby_knn(query, now, states)
     else:
-        result = _nearby_bbox(base, query, now)
+        result = _nearby_bbox(_base(query), query, now, states)
+    if not result and query.amenity_codes:
+        _check_amenity_codes(query.amenity_codes)
     for row in result:
         if row.hours is None:
-            row.hours = hours_state(row.opening_hours, now)
+            row.hours = _hours(row.opening_hours, now, states)
         if row.distance_m is not None:
             row.distance_m = round(row.distance_m, 1)
     if connection.vendor != "postgresql":
@@ -175,48 +172,134 @@ def station_nearby(*, query: NearbyQuery, now: datetime | None = None) -> list[N
     return result
 
 
-def _by_name(base: QuerySet[Station], query: NearbyQuery, now: datetime | None) -> list[NearbyStation]:
+def _hours(text: str, now: datetime | None, states: dict[str, HoursState]) -> HoursState:
+    """hours_state, memoised for one request: thousands of stations share a handful of expressions."""
+    state = states.get(text)
+    if state is None:
+        state = states[text] = hours_state(text, now)
+    return state
+
+
+def _check_amenity_codes(codes: list[str]) -> None:
+    """Raise ApplicationError (400, parameter amenity) naming the codes that are not in the vocabulary."""
+    known = set(Amenity.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ApplicationError(
+            _("参数 amenity 的值未知：%(v)s") % {"v": ", ".join(unknown)}, extra={"parameter": "amenity"}
+        )
+
+
+def _by_name(
+    base: QuerySet[Station], query: NearbyQuery, now: datetime | None, states: dict[str, HoursState]
+) -> list[NearbyStation]:
     rows: list[NearbyStation] = []
     chunk = max(query.limit * 4, 100)
     offset = 0
     # open_now is evaluated in Python (OSM syntax), so read on until enough stations are open.
     while len(rows) < query.limit:
         batch = _rows(base, None, order=("name", "pk"), start=offset, stop=offset + chunk)
-        rows.extend(r for r in batch if _keep(r, query, now))
+        rows.extend(r for r in batch if _keep(r, query, now, states))
         if len(batch) < chunk:
             break
         offset += chunk
     return rows[: query.limit]
 
 
-def _nearby_knn(base: QuerySet[Station], query: NearbyQuery, now: datetime | None) -> list[NearbyStation]:
+# The nearest list is every rider's map, so on PostgreSQL it is one hand-written statement: building the
+# equivalent queryset costs more Python time (~1 ms) than the query takes to run. It walks the geography
+# GiST index (migration 0003) with `<->`, which yields stations in true sphere-distance order: the first
+# rows are the answer, with no candidate set to re-rank. Filters are appended as `AND …` clauses; the
+# box and radius filters are written on `point::geography` so that they are conditions of that same index
+# scan (a filter the index cannot check would let the scan run on past the box).
+_KNN_SQL = """
+SELECT s.id, s.code, s.name, s.kind, (SELECT st.name FROM {street} st WHERE st.id = s.street_id), s.address,
+       s.opening_hours, s.charging_ports, s.swap_ports, s.parking_spots, ST_X(s.point), ST_Y(s.point),
+       ST_DistanceSphere(s.point, q.p),
+       ARRAY(SELECT a.code FROM {through} sa JOIN {amenity} a ON a.id = sa.amenity_id
+             WHERE sa.station_id = s.id ORDER BY a.sort_order, a.code)
+FROM {station} s, (SELECT p, p::geography AS g FROM ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326) AS p) q
+WHERE s.status = 'active'{filters}
+ORDER BY s.point::geography <-> q.g
+LIMIT %(k)s
+"""
+_AMENITY_FILTER = (
+    " AND EXISTS (SELECT 1 FROM {through} sa WHERE sa.station_id = s.id"
+    " AND sa.amenity_id = (SELECT id FROM {amenity} WHERE code = %(amenity{i})s))"
+)
+# A geography box's edges are great circles, which bow a few metres off the parallels: the index condition
+# uses a box this much wider (degrees), and the exact lng/lat box is checked on the geometry.
+_BOX_MARGIN = 0.001
+# ST_DWithin on geography uses a sphere 23 m larger in radius than ST_DistanceSphere's; the index condition
+# is widened by more than that ratio and the exact radius is checked on the reported distance.
+_RADIUS_MARGIN = 1.0001
+
+
+def _knn_tables() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    return {
+        "station": quote(Station._meta.db_table),
+        "through": quote(Station.amenities.through._meta.db_table),
+        "amenity": quote(Amenity._meta.db_table),
+        "street": quote(Station._meta.get_field("street").related_model._meta.db_table),
+    }
+
+
+def _knn_statement(query: NearbyQuery) -> tuple[str, dict]:
+    """The KNN statement for `query`'s filters and its parameters (`k` is filled in per round)."""
     point = query.point
+    params: dict = {"lng": point.x, "lat": point.y}
+    filters = []
+    if query.kinds:
+        filters.append(" AND s.kind = ANY(%(kinds)s)")
+        params["kinds"] = list(query.kinds)
+    for i, code in enumerate(query.amenity_codes):
+        filters.append(_AMENITY_FILTER.replace("{i}", str(i)))
+        params[f"amenity{i}"] = code
+    if query.bbox:
+        filters.append(
+            " AND s.point::geography && ST_MakeEnvelope(%(gx1)s, %(gy1)s, %(gx2)s, %(gy2)s, 4326)::geography"
+            " AND s.point && ST_MakeEnvelope(%(x1)s, %(y1)s, %(x2)s, %(y2)s, 4326)"
+        )
+        x1, y1, x2, y2 = query.bbox
+        m = _BOX_MARGIN
+        params.update(x1=x1, y1=y1, x2=x2, y2=y2, gx1=x1 - m, gy1=y1 - m, gx2=x2 + m, gy2=y2 + m)
     if query.radius_m is not None:
-        # The && box lets the planner combine the radius with the index-ordered scan.
-        base = base.filter(point__bboverlaps=radius_bbox(point, query.radius_m))
-    # ~75% of the k candidates fall inside the certified circle (cos 40° anisotropy): 2k+10 is ample, and the
-    # loop below widens the set in the rare case it is not.
-    k = max(query.limit * 2 + 10, 30)
-    while True:
-        rows = _rows(base, point, knn=True, stop=k)
-        exhausted = len(rows) < k
-        bound_m = math.inf if exhausted else rows[-1].knn * METRES_PER_DEGREE_MIN
-        if query.radius_m is not None and bound_m >= query.radius_m:
-            bound_m = math.inf  # every station within the radius is among the candidates
-        kept = sorted((r for r in rows if _keep(r, query, now)), key=lambda r: (r.distance_m, r.pk))
-        certified = [r for r in kept if r.distance_m <= bound_m]
-        if len(certified) >= query.limit or bound_m == math.inf or k >= MAX_CANDIDATES:
-            return certified[: query.limit]
-        k *= 4
+        filters.append(" AND ST_DWithin(s.point::geography, q.g, %(radius)s, false)")
+        params["radius"] = query.radius_m * _RADIUS_MARGIN
+    tables = _knn_tables()
+    sql = _KNN_SQL.format(filters="".join(filters).format(**tables), **tables)
+    return sql, params
 
 
-def _nearby_bbox(base: QuerySet[Station], query: NearbyQuery, now: datetime | None) -> list[NearbyStation]:
+def _nearby_knn(query: NearbyQuery, now: datetime | None, states: dict[str, HoursState]) -> list[NearbyStation]:
+    sql, params = _knn_statement(query)
+    # The order is final, so without open_now the first `limit` rows are the answer. open_now is evaluated
+    # in Python (OSM syntax): read more, and more again until enough are open or none are left.
+    k = query.limit * 2 + 10 if query.open_now else query.limit
+    with connection.cursor() as cursor:
+        while True:
+            params["k"] = k
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+            rows = [NearbyStation(*values[:13], amenity_codes=values[13]) for values in fetched]
+            # Equal distances come in index order; pk breaks the tie so that answers are repeatable.
+            rows.sort(key=lambda r: (r.distance_m, r.pk))
+            kept = [r for r in rows if _keep(r, query, now, states)]
+            if len(kept) >= query.limit or len(fetched) < k or k >= MAX_CANDIDATES:
+                return kept[: query.limit]
+            k *= 4
+
+
+def _nearby_bbox(
+    base: QuerySet[Station], query: NearbyQuery, now: datetime | None, states: dict[str, HoursState]
+) -> list[NearbyStation]:
     point = query.point
     limit_m = query.radius_m if query.radius_m is not None else DISTRICT_SPAN_M
     radius = min(limit_m, 1500.0)
     while True:
         rows = _rows(base.filter(point__bboverlaps=radius_bbox(point, radius)), point)
-        kept = sorted((r for r in rows if _keep(r, query, now)), key=lambda r: (r.distance_m, r.pk))
+        kept = sorted((r for r in rows if _keep(r, query, now, states)), key=lambda r: (r.distance_m, r.pk))
         certified = [r for r in kept if r.distance_m <= radius]
         if len(certified) >= query.limit or radius >= limit_m:
             return certified[: query.limit]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from chaoyang_friendly.errors import ApplicationError, InvalidCoordinatesError
 from chaoyang_friendly.geo import COORDINATE_SYSTEMS, WGS84, make_point, parse_float
 
-from ..models import Amenity, Station
+from ..models import Station
 from ..selectors import NearbyQuery
 
 DEFAULT_LIMIT = 20
@@ -81,13 +81,11 @@ def parse_nearby(params: QueryDict) -> NearbyQuery:
     if unknown_kinds:
         raise _bad("kind", _("参数 kind 的值无效：%(v)s") % {"v": ", ".join(unknown_kinds)})
     query.kinds = kinds
-    codes = sorted({c.strip() for value in params.getlist("amenity") for c in value.split(",") if c.strip()})
-    if codes:
-        found = dict(Amenity.objects.filter(code__in=codes).values_list("code", "pk"))
-        unknown = [c for c in codes if c not in found]
-        if unknown:
-            raise _bad("amenity", _("参数 amenity 的值未知：%(v)s") % {"v": ", ".join(unknown)})
-        query.amenity_ids = sorted(found.values())
+    # Whether the codes exist is checked by the selector, and only when nothing matched: a station that
+    # has every amenity asked for proves them all known, so the common request costs no vocabulary query.
+    query.amenity_codes = sorted(
+        {c.strip() for value in params.getlist("amenity") for c in value.split(",") if c.strip()}
+    )
     query.open_now = _bool(params, "open_now")
     raw_bbox = params.get("in_bbox")
     if raw_bbox:

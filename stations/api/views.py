@@ -29,6 +29,8 @@ from .serializers import (
 class StationListApi(APIView):
     """Nearest active stations first, as GeoJSON with `distance_m` (geodesic metres)."""
 
+    # Public and the same for everyone: no authentication work on every rider's map request.
+    authentication_classes: list = []
     permission_classes = [AllowAny]
 
     @extend_schema(

@@ -168,12 +168,33 @@ def test_list_query_count(api, scattered, django_assert_num_queries, django_asse
         [Station.amenities.through(station=s, amenity=Amenity.objects.get(code="charging")) for s in scattered]
     )
     client = api(None)
-    # 1 amenity codes → ids, 2 KNN candidates with street name, distance and amenity codes (ArraySubquery)
-    # (SpatiaLite: the growing bounding box may take a few rounds instead of 2.)
-    counter = django_assert_num_queries(2) if connection.vendor == "postgresql" else django_assert_max_num_queries(8)
+    # 1 KNN candidates, re-ranked by metres, with street name and amenity codes: one statement. The amenity
+    # vocabulary is only read when nothing matched (see the next test).
+    # (SpatiaLite: the growing bounding box may take a few rounds instead.)
+    counter = django_assert_num_queries(1) if connection.vendor == "postgresql" else django_assert_max_num_queries(8)
     with counter:
         body = client.get(URL, {"lng": 116.47, "lat": 39.92, "amenity": "charging", "limit": 20}).json()
     assert len(body["features"]) == 20
+
+
+@pytest.mark.parametrize("located", [True, False])
+def test_unknown_amenity_is_400_even_where_known_ones_match(api, streets, located):
+    StationFactory(amenities=["charging"])
+    client = api(None)
+    where = {"lng": 116.4665, "lat": 39.8935} if located else {}
+    assert len(client.get(URL, {**where, "amenity": "charging"}).json()["features"]) == 1
+    for value in ("charging,sauna", "sauna"):
+        response = client.get(URL, {**where, "amenity": value})
+        assert response.status_code == 400
+        assert response.json()["parameter"] == "amenity"
+        assert "sauna" in response.json()["detail"] and "charging" not in response.json()["detail"]
+
+
+def test_known_amenity_nobody_has_is_an_empty_list(api, streets):
+    StationFactory(amenities=["charging"])
+    response = api(None).get(URL, {"lng": 116.4665, "lat": 39.8935, "amenity": "microwave"})
+    assert response.status_code == 200
+    assert response.json()["features"] == []
 
 
 def test_detail_has_hours_amenities_counts_and_navigation(api, streets):

@@ -87,10 +87,19 @@ def _aware(local: datetime | None) -> datetime | None:
 
 def hours_state(text: str, now: datetime | None = None) -> HoursState:
     """Return the state of a station with opening hours `text` at `now` (aware, default: now)."""
-    parsed = _parse(text.strip()) if text and text.strip() else None
+    text = text.strip() if text else ""
+    if not text:
+        return HoursState(UNKNOWN)
+    # OSM hours change on whole minutes, so the state at hh:mm:ss is the state at hh:mm: every request in
+    # the same minute shares one evaluation per expression.
+    return _state_at(text, local_now(now).replace(second=0), settings.STATIONS_CLOSES_SOON_MINUTES)
+
+
+@functools.lru_cache(maxsize=2048)
+def _state_at(text: str, at: datetime, soon_minutes: int) -> HoursState:
+    parsed = _parse(text)
     if parsed is None:
         return HoursState(UNKNOWN)
-    at = local_now(now)
     state, _comment = parsed.state(at)
     if state == opening_hours.State.UNKNOWN:
         return HoursState(UNKNOWN)
@@ -98,8 +107,7 @@ def hours_state(text: str, now: datetime | None = None) -> HoursState:
         return HoursState(CLOSED, opens_at=_aware(_next_state_start(parsed, at, opening_hours.State.OPEN)))
     # Open: find when it stops being open (a change to another open interval is not a closing).
     closes_at = _next_state_start(parsed, at, None)
-    soon = timedelta(minutes=settings.STATIONS_CLOSES_SOON_MINUTES)
-    if closes_at is not None and closes_at - at <= soon:
+    if closes_at is not None and closes_at - at <= timedelta(minutes=soon_minutes):
         return HoursState(CLOSES_SOON, closes_at=_aware(closes_at))
     return HoursState(OPEN, closes_at=_aware(closes_at))
 

@@ -7,6 +7,7 @@ the point, certified by its radius, does the same job.
 """
 
 import dataclasses
+import functools
 import math
 from datetime import datetime
 
@@ -47,7 +48,7 @@ ROW_FIELDS = (
 )
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class NearbyStation:
     """One row of the nearest list: plain values, with geodesic distance and the opening state."""
 
@@ -235,40 +236,49 @@ _BOX_MARGIN = 0.001
 _RADIUS_MARGIN = 1.0001
 
 
-def _knn_tables() -> dict[str, str]:
+@functools.lru_cache(maxsize=64)
+def _knn_sql(*, kinds: bool, amenities: int, bbox: bool, radius: bool) -> str:
+    """The KNN statement for one shape of filters (built once per shape and process)."""
     quote = connection.ops.quote_name
-    return {
+    tables = {
         "station": quote(Station._meta.db_table),
         "through": quote(Station.amenities.through._meta.db_table),
         "amenity": quote(Amenity._meta.db_table),
         "street": quote(Station._meta.get_field("street").related_model._meta.db_table),
     }
-
-
-def _knn_statement(query: NearbyQuery) -> tuple[str, dict]:
-    """The KNN statement for `query`'s filters and its parameters (`k` is filled in per round)."""
-    point = query.point
-    params: dict = {"lng": point.x, "lat": point.y}
     filters = []
-    if query.kinds:
+    if kinds:
         filters.append(" AND s.kind = ANY(%(kinds)s)")
-        params["kinds"] = list(query.kinds)
-    for i, code in enumerate(query.amenity_codes):
-        filters.append(_AMENITY_FILTER.replace("{i}", str(i)))
-        params[f"amenity{i}"] = code
-    if query.bbox:
+    filters.extend(_AMENITY_FILTER.replace("{i}", str(i)) for i in range(amenities))
+    if bbox:
         filters.append(
             " AND s.point::geography && ST_MakeEnvelope(%(gx1)s, %(gy1)s, %(gx2)s, %(gy2)s, 4326)::geography"
             " AND s.point && ST_MakeEnvelope(%(x1)s, %(y1)s, %(x2)s, %(y2)s, 4326)"
         )
+    if radius:
+        filters.append(" AND ST_DWithin(s.point::geography, q.g, %(radius)s, false)")
+    return _KNN_SQL.format(filters="".join(filters).format(**tables), **tables)
+
+
+def _knn_statement(query: NearbyQuery) -> tuple[str, dict]:
+    """The KNN statement for `query`'s filters and its parameters (`k` is filled in per round)."""
+    params: dict = {"lng": query.point.x, "lat": query.point.y}
+    if query.kinds:
+        params["kinds"] = list(query.kinds)
+    for i, code in enumerate(query.amenity_codes):
+        params[f"amenity{i}"] = code
+    if query.bbox:
         x1, y1, x2, y2 = query.bbox
         m = _BOX_MARGIN
         params.update(x1=x1, y1=y1, x2=x2, y2=y2, gx1=x1 - m, gy1=y1 - m, gx2=x2 + m, gy2=y2 + m)
     if query.radius_m is not None:
-        filters.append(" AND ST_DWithin(s.point::geography, q.g, %(radius)s, false)")
         params["radius"] = query.radius_m * _RADIUS_MARGIN
-    tables = _knn_tables()
-    sql = _KNN_SQL.format(filters="".join(filters).format(**tables), **tables)
+    sql = _knn_sql(
+        kinds=bool(query.kinds),
+        amenities=len(query.amenity_codes),
+        bbox=query.bbox is not None,
+        radius=query.radius_m is not None,
+    )
     return sql, params
 
 
@@ -285,7 +295,8 @@ def _nearby_knn(query: NearbyQuery, now: datetime | None, states: dict[str, Hour
             rows = [NearbyStation(*values[:13], amenity_codes=values[13]) for values in fetched]
             # Equal distances come in index order; pk breaks the tie so that answers are repeatable.
             rows.sort(key=lambda r: (r.distance_m, r.pk))
-            kept = [r for r in rows if _keep(r, query, now, states)]
+            filtered = query.open_now or query.radius_m is not None
+            kept = [r for r in rows if _keep(r, query, now, states)] if filtered else rows
             if len(kept) >= query.limit or len(fetched) < k or k >= MAX_CANDIDATES:
                 return kept[: query.limit]
             k *= 4

@@ -4,35 +4,45 @@ Features are built as plain dicts: the list endpoint is the hot path (every ride
 per station is several times cheaper than a serializer instance per field.
 """
 
+import functools
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import get_language
 from rest_framework import serializers
 
 from chaoyang_friendly.geo import GCJ02, navigation_links, wgs84_to_gcj02
 
+from ..hours import STATE_LABELS
 from ..models import Station
 from ..selectors import NearbyStation
 
 PRECISION = 6
 
 
-def _kind_labels() -> dict[str, str]:
-    return {value: str(label) for value, label in Station.Kind.choices}
+@functools.lru_cache(maxsize=8)
+def _labels(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Kind and opening-state labels in `language`, translated once per process (the list is the hot path)."""
+    return (
+        {value: str(label) for value, label in Station.Kind.choices},
+        {state: str(label) for state, label in STATE_LABELS.items()},
+    )
 
 
-def station_feature(row: NearbyStation, kind_labels: dict[str, str] | None = None) -> dict[str, Any]:
+def station_feature(row: NearbyStation, labels: tuple[dict[str, str], dict[str, str]] | None = None) -> dict[str, Any]:
     """A GeoJSON Feature for the nearest list (WGS-84 geometry; `display` in the basemap's CRS)."""
-    kind_labels = kind_labels or _kind_labels()
+    kind_labels, state_labels = labels or _labels(get_language())
+    x, y = round(row.x, PRECISION), round(row.y, PRECISION)
     if settings.MAP_TILES_CRS == GCJ02:
         dlng, dlat = wgs84_to_gcj02(row.x, row.y)
+        display = [round(dlng, PRECISION), round(dlat, PRECISION)]
     else:
-        dlng, dlat = row.x, row.y
+        display = [x, y]
     hours = row.hours
     return {
         "type": "Feature",
         "id": row.pk,
-        "geometry": {"type": "Point", "coordinates": [round(row.x, PRECISION), round(row.y, PRECISION)]},
+        "geometry": {"type": "Point", "coordinates": [x, y]},
         "properties": {
             "code": row.code,
             "name": row.name,
@@ -43,20 +53,20 @@ def station_feature(row: NearbyStation, kind_labels: dict[str, str] | None = Non
             "distance_m": row.distance_m,
             "hours": row.opening_hours,
             "hours_state": hours.state,
-            "hours_label": hours.label,
+            "hours_label": state_labels[hours.state],
             "closes_at": hours.closes_at.isoformat() if hours.closes_at else None,
             "amenities": row.amenity_codes,
             "charging_ports": row.charging_ports,
             "swap_ports": row.swap_ports,
             "parking_spots": row.parking_spots,
-            "display": [round(dlng, PRECISION), round(dlat, PRECISION)],
+            "display": display,
             "url": f"/stations/{row.pk}/",
         },
     }
 
 
 def station_collection(rows: list[NearbyStation]) -> dict[str, Any]:
-    labels = _kind_labels()  # translated once per response, not once per feature
+    labels = _labels(get_language())
     return {
         "type": "FeatureCollection",
         "display_crs": settings.MAP_TILES_CRS,

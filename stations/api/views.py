@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsRider, IsStaff
 from chaoyang_friendly.errors import ApplicationError
+from chaoyang_friendly.renderers import FastJSONRenderer, FirstRendererNegotiation
 
 from .. import selectors, services
 from ..coverage import coverage_by_street
@@ -32,6 +33,8 @@ class StationListApi(APIView):
     # Public and the same for everyone: no authentication work on every rider's map request.
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    renderer_classes = [FastJSONRenderer]
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         parameters=[

@@ -2,6 +2,7 @@
 coverage figures (staff). Reads through selectors, writes through one service call."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -51,10 +52,12 @@ class StationListApi(APIView):
         responses=FeatureCollectionSchema,
         operation_id="stations_nearby",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = parse_nearby(request.query_params)
         stations = selectors.station_nearby(query=query)
-        return Response(station_collection(stations))
+        # Encoded here rather than through Response's template-response rendering: the answer is always
+        # this one JSON shape (errors still go through the API's exception handler).
+        return HttpResponse(FastJSONRenderer().render(station_collection(stations)), content_type="application/json")
 
 
 class StationDetailApi(APIView):

@@ -231,3 +231,41 @@ def test_open_now_widens_the_candidate_set_until_enough_are_open(api, streets):
     with time_machine.travel(datetime(2026, 11, 28, 12, 0, tzinfo=SH), tick=False):
         body = api(None).get(URL, {"lng": 116.4665, "lat": 39.8935, "open_now": 1, "limit": 2}).json()
     assert [f["id"] for f in body["features"]] == [far.pk, farther.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the KNN statement is PostgreSQL's")
+@pytest.mark.parametrize(
+    ("shape", "index_condition"),
+    [
+        ({}, False),
+        ({"radius_m": 800.0}, True),
+        ({"bbox": (116.45, 39.88, 116.48, 39.90)}, True),
+        ({"kinds": ["refuel"], "amenity_codes": ["charging", "hot_water"]}, False),
+    ],
+)
+def test_knn_statement_walks_the_geography_index(scattered, shape, index_condition):
+    # With sequential scans and sorts priced out, the planner can only answer through an index that yields
+    # the order itself: proof that the statement's ORDER BY (and box/radius) match the index of migration
+    # 0003. On 120 rows it would otherwise rightly prefer a scan.
+    from stations.selectors import NearbyQuery, _knn_statement
+
+    sql, params = _knn_statement(NearbyQuery(point=Point(116.4665, 39.8935, srid=4326), **shape))
+    params["k"] = 20
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    lines = plan.splitlines()
+    at = next(i for i, line in enumerate(lines) if "station_point_geog_gist" in line)
+    assert "Index Scan" in lines[at]
+    # The scan node's own details: the lines after it, up to the next node or subplan.
+    node = []
+    for line in lines[at + 1 :]:
+        if line.strip().startswith(("->", "SubPlan")):
+            break
+        node.append(line)
+    details = "\n".join(node)
+    assert "Order By: ((point)::geography <->" in details
+    assert ("Index Cond" in details) is index_condition
+    assert "Sort" not in "\n".join(lines[:at])

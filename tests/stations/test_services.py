@@ -118,6 +118,11 @@ def _race(station, rider, n, fn):
     return errors
 
 
+# Row locks and real concurrent writers need PostgreSQL (SQLite serialises writers: no race to show).
+needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+
+
+@needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_taps_write_one_visit(rider, streets):
     station = StationFactory()
@@ -125,6 +130,7 @@ def test_concurrent_taps_write_one_visit(rider, streets):
     assert Visit.objects.filter(station=station, rider=rider).count() == 1
 
 
+@needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_without_the_lock_concurrent_taps_can_duplicate(rider, streets):
     """Negative control: the same check-then-insert without the station lock lets duplicates through."""

@@ -142,11 +142,11 @@ def radius_bbox(point: Point, radius_m: float) -> Polygon:
     return Polygon.from_bbox((point.x - dlng, point.y - dlat, point.x + dlng, point.y + dlat))
 
 
-def _keep(row: NearbyStation, query: NearbyQuery, now: datetime | None, states: dict[str, HoursState]) -> bool:
+def _keep(row: NearbyStation, query: NearbyQuery, now: datetime | None) -> bool:
     if query.radius_m is not None and row.distance_m is not None and row.distance_m > query.radius_m:
         return False
     if query.open_now:
-        row.hours = _hours(row.opening_hours, now, states)
+        row.hours = hours_state(row.opening_hours, now)
         return row.hours.is_open
     return True
 
@@ -154,31 +154,22 @@ def _keep(row: NearbyStation, query: NearbyQuery, now: datetime | None, states: 
 def station_nearby(*, query: NearbyQuery, now: datetime | None = None) -> list[NearbyStation]:
     """Return up to `query.limit` active stations, nearest first, with .distance_m (geodesic metres) and
     .hours. Without a point, stations come in name order and distance_m is None."""
-    states: dict[str, HoursState] = {}
     if query.point is None:
-        result = _by_name(_base(query), query, now, states)
+        result = _by_name(_base(query), query, now)
     elif connection.vendor == "postgresql":
-        result = _nearby_knn(query, now, states)
+        result = _nearby_knn(query, now)
     else:
-        result = _nearby_bbox(_base(query), query, now, states)
+        result = _nearby_bbox(_base(query), query, now)
     if not result and query.amenity_codes:
         _check_amenity_codes(query.amenity_codes)
     for row in result:
         if row.hours is None:
-            row.hours = _hours(row.opening_hours, now, states)
+            row.hours = hours_state(row.opening_hours, now)
         if row.distance_m is not None:
             row.distance_m = round(row.distance_m, 1)
     if connection.vendor != "postgresql":
         _amenity_codes(result)
     return result
-
-
-def _hours(text: str, now: datetime | None, states: dict[str, HoursState]) -> HoursState:
-    """hours_state, memoised for one request: thousands of stations share a handful of expressions."""
-    state = states.get(text)
-    if state is None:
-        state = states[text] = hours_state(text, now)
-    return state
 
 
 def _check_amenity_codes(codes: list[str]) -> None:
@@ -191,16 +182,14 @@ def _check_amenity_codes(codes: list[str]) -> None:
         )
 
 
-def _by_name(
-    base: QuerySet[Station], query: NearbyQuery, now: datetime | None, states: dict[str, HoursState]
-) -> list[NearbyStation]:
+def _by_name(base: QuerySet[Station], query: NearbyQuery, now: datetime | None) -> list[NearbyStation]:
     rows: list[NearbyStation] = []
     chunk = max(query.limit * 4, 100)
     offset = 0
     # open_now is evaluated in Python (OSM syntax), so read on until enough stations are open.
     while len(rows) < query.limit:
         batch = _rows(base, None, order=("name", "pk"), start=offset, stop=offset + chunk)
-        rows.extend(r for r in batch if _keep(r, query, now, states))
+        rows.extend(r for r in batch if _keep(r, query, now))
         if len(batch) < chunk:
             break
         offset += chunk
@@ -282,11 +271,12 @@ def _knn_statement(query: NearbyQuery) -> tuple[str, dict]:
     return sql, params
 
 
-def _nearby_knn(query: NearbyQuery, now: datetime | None, states: dict[str, HoursState]) -> list[NearbyStation]:
+def _nearby_knn(query: NearbyQuery, now: datetime | None) -> list[NearbyStation]:
     sql, params = _knn_statement(query)
     # The order is final, so without open_now the first `limit` rows are the answer. open_now is evaluated
     # in Python (OSM syntax): read more, and more again until enough are open or none are left.
     k = query.limit * 2 + 10 if query.open_now else query.limit
+    filtered = query.open_now or query.radius_m is not None
     with connection.cursor() as cursor:
         while True:
             params["k"] = k
@@ -295,22 +285,19 @@ def _nearby_knn(query: NearbyQuery, now: datetime | None, states: dict[str, Hour
             rows = [NearbyStation(*values[:13], amenity_codes=values[13]) for values in fetched]
             # Equal distances come in index order; pk breaks the tie so that answers are repeatable.
             rows.sort(key=lambda r: (r.distance_m, r.pk))
-            filtered = query.open_now or query.radius_m is not None
-            kept = [r for r in rows if _keep(r, query, now, states)] if filtered else rows
+            kept = [r for r in rows if _keep(r, query, now)] if filtered else rows
             if len(kept) >= query.limit or len(fetched) < k or k >= MAX_CANDIDATES:
                 return kept[: query.limit]
             k *= 4
 
 
-def _nearby_bbox(
-    base: QuerySet[Station], query: NearbyQuery, now: datetime | None, states: dict[str, HoursState]
-) -> list[NearbyStation]:
+def _nearby_bbox(base: QuerySet[Station], query: NearbyQuery, now: datetime | None) -> list[NearbyStation]:
     point = query.point
     limit_m = query.radius_m if query.radius_m is not None else DISTRICT_SPAN_M
     radius = min(limit_m, 1500.0)
     while True:
         rows = _rows(base.filter(point__bboverlaps=radius_bbox(point, radius)), point)
-        kept = sorted((r for r in rows if _keep(r, query, now, states)), key=lambda r: (r.distance_m, r.pk))
+        kept = sorted((r for r in rows if _keep(r, query, now)), key=lambda r: (r.distance_m, r.pk))
         certified = [r for r in kept if r.distance_m <= radius]
         if len(certified) >= query.limit or radius >= limit_m:
             return certified[: query.limit]

@@ -168,7 +168,7 @@ def test_list_query_count(api, scattered, django_assert_num_queries, django_asse
         [Station.amenities.through(station=s, amenity=Amenity.objects.get(code="charging")) for s in scattered]
     )
     client = api(None)
-    # 1 KNN candidates, re-ranked by metres, with street name and amenity codes: one statement. The amenity
+    # 1 the KNN statement: nearest by metres, with street name and amenity codes. The amenity
     # vocabulary is only read when nothing matched (see the next test).
     # (SpatiaLite: the growing bounding box may take a few rounds instead.)
     counter = django_assert_num_queries(1) if connection.vendor == "postgresql" else django_assert_max_num_queries(8)

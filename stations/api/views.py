@@ -2,7 +2,6 @@
 coverage figures (staff). Reads through selectors, writes through one service call."""
 
 from django.conf import settings
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -13,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsRider, IsStaff
 from chaoyang_friendly.errors import ApplicationError
-from chaoyang_friendly.renderers import FastJSONRenderer, FirstRendererNegotiation
+from chaoyang_friendly.renderers import FastJSONRenderer
 
 from .. import selectors, services
 from ..coverage import coverage_by_street
@@ -35,7 +34,6 @@ class StationListApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     renderer_classes = [FastJSONRenderer]
-    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         parameters=[
@@ -52,12 +50,10 @@ class StationListApi(APIView):
         responses=FeatureCollectionSchema,
         operation_id="stations_nearby",
     )
-    def get(self, request: Request) -> HttpResponse:
+    def get(self, request: Request) -> Response:
         query = parse_nearby(request.query_params)
         stations = selectors.station_nearby(query=query)
-        # Encoded here rather than through Response's template-response rendering: the answer is always
-        # this one JSON shape (errors still go through the API's exception handler).
-        return HttpResponse(FastJSONRenderer().render(station_collection(stations)), content_type="application/json")
+        return Response(station_collection(stations))
 
 
 class StationDetailApi(APIView):

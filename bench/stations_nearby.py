@@ -3,8 +3,11 @@
 Creates a scratch PostGIS database (bench_stations), migrates it, loads the 43 streets and N random
 stations inside them (one INSERT … SELECT over generate_series, so 1M loads in about a minute), then for
 the same seeded query points, interleaved, measures
-  * api: GET /api/v1/stations/?lng=&lat=&limit=20 through Django's test client with the production
-    settings (DJANGO_DEBUG=0, HTTPS): parsing, the selector's one KNN statement, hours, GeoJSON;
+  * api: GET /api/v1/stations/?lng=&lat=&limit=20 with the production settings (DJANGO_DEBUG=0, HTTPS),
+    through Django's WSGI application called as gunicorn calls it (request signals, connection health
+    check, every middleware, parsing, the selector's one KNN statement, hours, GeoJSON, the body joined
+    and closed). `--client` uses Django's test client instead, which skips the request signals and hangs
+    its own reference cycles (`response.json`, `resolver_match`) on every response;
   * sql: the raw KNN SQL that returns the same rows and columns (the 20 nearest with their distance,
     street name, hours text, counts and amenities), run on the same connection: the database work the
     answer needs, so the ratio is what Django, DRF and our Python add on top of it; and
@@ -17,6 +20,8 @@ Needs PostgreSQL/PostGIS on 127.0.0.1:5432 (user postgres). Not part of the test
 """
 
 import argparse
+import io
+import json
 import os
 import random
 import secrets
@@ -130,48 +135,103 @@ BARE_AMENITY = (
 )
 
 
-def measure(queries: list[tuple[float, float]], amenity: bool) -> dict[str, list[float]]:
+def wsgi_get(application, path: str, query: str) -> tuple[str, bytes]:
+    """GET `path?query` from a WSGI application as a WSGI server calls it (PEP 3333): status and body."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "443",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "HTTP_ACCEPT": "application/json",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    status: list[str] = []
+    body = application(environ, lambda line, headers, exc_info=None: status.append(line))
+    try:
+        return status[0], b"".join(body)
+    finally:
+        body.close()
+
+
+def api_getter(use_client: bool):
+    """A function GET(query string) -> (status code, JSON body) through the WSGI application or the test client."""
+    if use_client:
+        from django.test import Client
+
+        client = Client()
+
+        def get(query: str) -> tuple[int, bytes]:
+            response = client.get(f"/api/v1/stations/?{query}", secure=True)
+            return response.status_code, response.content
+
+        return get
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+
+    def get(query: str) -> tuple[int, bytes]:
+        status, body = wsgi_get(application, "/api/v1/stations/", query)
+        return int(status.split()[0]), body
+
+    return get
+
+
+def measure(queries: list[tuple[float, float]], amenity: bool, use_client: bool) -> dict[str, list[float]]:
     from django.contrib.gis.geos import Point
     from django.db import connection
-    from django.test import Client
 
     from stations.selectors import NearbyQuery, _knn_statement
 
-    client = Client()
+    get = api_getter(use_client)
     extra = "&amenity=charging" if amenity else ""
     codes = ["charging"] if amenity else []
     times: dict[str, list[float]] = {"api": [], "sql": [], "bare": []}
+    # A fresh cursor for every raw query, taken outside the timing: a request through the WSGI app closes
+    # the connection on its way out when it has outlived CONN_MAX_AGE, as it does in production.
     with connection.cursor() as cur:
         cur.execute("SELECT id FROM stations_amenity WHERE code = 'charging'")
         charging = cur.fetchone()[0]
-        bare = BARE_SQL.format(amenity=BARE_AMENITY if amenity else "")
-        for measured in (False, True):  # one warm pass: steady state, not the first reads of a fresh table
-            for i, (lng, lat) in enumerate(queries):
-                sql, params = _knn_statement(NearbyQuery(point=Point(lng, lat, srid=4326), amenity_codes=codes))
-                params["k"] = 20
-                # Back to back on the same point; whichever runs first reads colder caches, so they alternate.
-                for step in (i % 2, (i + 1) % 2):
-                    t0 = time.perf_counter()
-                    if step == 0:
-                        response = client.get(f"/api/v1/stations/?lng={lng}&lat={lat}&limit=20{extra}", secure=True)
-                    else:
-                        cur.execute(sql, params)
-                        rows = cur.fetchall()
-                    if measured:
-                        times["api" if step == 0 else "sql"].append((time.perf_counter() - t0) * 1000)
-                assert response.status_code == 200, response
-                if not measured:  # check the answers once, outside the measured pass
-                    api_ids = [f["id"] for f in response.json()["features"]]
-                    assert len(api_ids) == 20 and [r[0] for r in rows] == api_ids
-        # The bare query walks the other (geometry) index: in its own pass, so that it does not compete with
-        # the API's index for the buffer cache.
-        for measured in (False, True):
-            for lng, lat in queries:
+    bare = BARE_SQL.format(amenity=BARE_AMENITY if amenity else "")
+    for measured in (False, True):  # one warm pass: steady state, not the first reads of a fresh table
+        for i, (lng, lat) in enumerate(queries):
+            sql, params = _knn_statement(NearbyQuery(point=Point(lng, lat, srid=4326), amenity_codes=codes))
+            params["k"] = 20
+            # Back to back on the same point; whichever runs first reads colder caches, so they alternate.
+            for step in (i % 2, (i + 1) % 2):
+                cur = connection.cursor()
                 t0 = time.perf_counter()
-                cur.execute(bare, [lng, lat, charging] if amenity else [lng, lat])
-                assert len(cur.fetchall()) == 20
+                if step == 0:
+                    status, body = get(f"lng={lng}&lat={lat}&limit=20{extra}")
+                else:
+                    cur.execute(sql, params)
+                    rows = cur.fetchall()
                 if measured:
-                    times["bare"].append((time.perf_counter() - t0) * 1000)
+                    times["api" if step == 0 else "sql"].append((time.perf_counter() - t0) * 1000)
+            assert status == 200, body[:500]
+            if not measured:  # check the answers once, outside the measured pass
+                api_ids = [f["id"] for f in json.loads(body)["features"]]
+                assert len(api_ids) == 20 and [r[0] for r in rows] == api_ids
+    # The bare query walks the other (geometry) index: in its own pass, so that it does not compete with the
+    # API's index for the buffer cache.
+    for measured in (False, True):
+        for lng, lat in queries:
+            cur = connection.cursor()
+            t0 = time.perf_counter()
+            cur.execute(bare, [lng, lat, charging] if amenity else [lng, lat])
+            assert len(cur.fetchall()) == 20
+            if measured:
+                times["bare"].append((time.perf_counter() - t0) * 1000)
     return times
 
 
@@ -180,6 +240,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, action="append", help="stations to load (repeatable)")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--amenity", action="store_true", help="also filter amenity=charging")
+    parser.add_argument("--client", action="store_true", help="through Django's test client, not the WSGI app")
     args = parser.parse_args()
     sizes = sorted(set(args.n or [4000, 1_000_000]))
     create_database()
@@ -192,7 +253,7 @@ def main() -> None:
     api_p95: dict[int, list[float]] = {}
     for n in runs:
         seconds = load(n)
-        times = measure(queries, args.amenity)
+        times = measure(queries, args.amenity, args.client)
         p = {f"{name}_p{q}_ms": pct(values, q) for name, values in times.items() for q in (50, 95)}
         ratios[n] = p["api_p95_ms"] / p["sql_p95_ms"]
         figures = " ".join(f"{key}={value:.2f}" for key, value in p.items())

@@ -16,6 +16,7 @@ from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 from django.db.models import F, FloatField, Func, OuterRef, Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chaoyang_friendly.errors import ApplicationError
@@ -154,6 +155,8 @@ def _keep(row: NearbyStation, query: NearbyQuery, now: datetime | None) -> bool:
 def station_nearby(*, query: NearbyQuery, now: datetime | None = None) -> list[NearbyStation]:
     """Return up to `query.limit` active stations, nearest first, with .distance_m (geodesic metres) and
     .hours. Without a point, stations come in name order and distance_m is None."""
+    # One instant for the whole list: every row's opening state is read at the same minute.
+    now = now or timezone.now()
     if query.point is None:
         result = _by_name(_base(query), query, now)
     elif connection.vendor == "postgresql":

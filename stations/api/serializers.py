@@ -29,11 +29,13 @@ def _labels(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
-def station_feature(row: NearbyStation, labels: tuple[dict[str, str], dict[str, str]] | None = None) -> dict[str, Any]:
+def station_feature(
+    row: NearbyStation, labels: tuple[dict[str, str], dict[str, str]] | None = None, gcj02: bool | None = None
+) -> dict[str, Any]:
     """A GeoJSON Feature for the nearest list (WGS-84 geometry; `display` in the basemap's CRS)."""
     kind_labels, state_labels = labels or _labels(get_language())
     x, y = round(row.x, PRECISION), round(row.y, PRECISION)
-    if settings.MAP_TILES_CRS == GCJ02:
+    if settings.MAP_TILES_CRS == GCJ02 if gcj02 is None else gcj02:
         dlng, dlat = wgs84_to_gcj02(row.x, row.y)
         display = [round(dlng, PRECISION), round(dlat, PRECISION)]
     else:
@@ -66,11 +68,11 @@ def station_feature(row: NearbyStation, labels: tuple[dict[str, str], dict[str, 
 
 
 def station_collection(rows: list[NearbyStation]) -> dict[str, Any]:
-    labels = _labels(get_language())
+    labels, crs = _labels(get_language()), settings.MAP_TILES_CRS
     return {
         "type": "FeatureCollection",
-        "display_crs": settings.MAP_TILES_CRS,
-        "features": [station_feature(r, labels) for r in rows],
+        "display_crs": crs,
+        "features": [station_feature(r, labels, crs == GCJ02) for r in rows],
     }
 
 

@@ -1,0 +1,1 @@
+"""PostGIS, with a connection health check that costs no round trip (see base.py)."""

@@ -37,6 +37,11 @@ class HoursState:
     closes_at: datetime | None = None  # local time the station closes (open / closes soon)
     opens_at: datetime | None = None  # local time it opens next (closed)
 
+    @functools.cached_property
+    def closes_at_iso(self) -> str | None:
+        """closes_at as ISO 8601, formatted once: a state is shared by every station with the same hours."""
+        return self.closes_at.isoformat() if self.closes_at else None
+
     @property
     def label(self) -> str:
         return str(STATE_LABELS[self.state])
@@ -50,9 +55,12 @@ class HoursState:
         return {
             "state": self.state,
             "label": self.label,
-            "closes_at": self.closes_at.isoformat() if self.closes_at else None,
+            "closes_at": self.closes_at_iso,
             "opens_at": self.opens_at.isoformat() if self.opens_at else None,
         }
+
+
+_UNKNOWN_STATE = HoursState(UNKNOWN)
 
 
 def validate_opening_hours(value: str) -> None:
@@ -85,14 +93,29 @@ def _aware(local: datetime | None) -> datetime | None:
     return local.replace(tzinfo=LOCAL_TZ) if local is not None else None
 
 
+class HoursClock:
+    """Opening states at one instant. A list reads its clock once, so every row is judged at the same
+    minute and the per-row cost is one cache lookup."""
+
+    __slots__ = ("minute", "soon_minutes")
+
+    def __init__(self, now: datetime | None = None) -> None:
+        # OSM hours change on whole minutes, so the state at hh:mm:ss is the state at hh:mm: every request
+        # in the same minute shares one evaluation per expression.
+        self.minute = local_now(now).replace(second=0)
+        self.soon_minutes = settings.STATIONS_CLOSES_SOON_MINUTES
+
+    def state(self, text: str) -> HoursState:
+        """The state of a station with opening hours `text`."""
+        text = text.strip() if text else ""
+        if not text:
+            return _UNKNOWN_STATE
+        return _state_at(text, self.minute, self.soon_minutes)
+
+
 def hours_state(text: str, now: datetime | None = None) -> HoursState:
     """Return the state of a station with opening hours `text` at `now` (aware, default: now)."""
-    text = text.strip() if text else ""
-    if not text:
-        return HoursState(UNKNOWN)
-    # OSM hours change on whole minutes, so the state at hh:mm:ss is the state at hh:mm: every request in
-    # the same minute shares one evaluation per expression.
-    return _state_at(text, local_now(now).replace(second=0), settings.STATIONS_CLOSES_SOON_MINUTES)
+    return HoursClock(now).state(text)
 
 
 @functools.lru_cache(maxsize=2048)

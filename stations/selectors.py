@@ -16,13 +16,12 @@ from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 from django.db.models import F, FloatField, Func, OuterRef, Prefetch, QuerySet
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chaoyang_friendly.errors import ApplicationError
 from chaoyang_friendly.scoping import get_object_for_user
 
-from .hours import HoursState, hours_state
+from .hours import HoursClock, HoursState, hours_state
 from .models import Amenity, Station
 
 EARTH_RADIUS_M = 6370986.0  # the sphere of ST_DistanceSphere
@@ -143,11 +142,11 @@ def radius_bbox(point: Point, radius_m: float) -> Polygon:
     return Polygon.from_bbox((point.x - dlng, point.y - dlat, point.x + dlng, point.y + dlat))
 
 
-def _keep(row: NearbyStation, query: NearbyQuery, now: datetime | None) -> bool:
+def _keep(row: NearbyStation, query: NearbyQuery, clock: HoursClock) -> bool:
     if query.radius_m is not None and row.distance_m is not None and row.distance_m > query.radius_m:
         return False
     if query.open_now:
-        row.hours = hours_state(row.opening_hours, now)
+        row.hours = clock.state(row.opening_hours)
         return row.hours.is_open
     return True
 
@@ -155,19 +154,18 @@ def _keep(row: NearbyStation, query: NearbyQuery, now: datetime | None) -> bool:
 def station_nearby(*, query: NearbyQuery, now: datetime | None = None) -> list[NearbyStation]:
     """Return up to `query.limit` active stations, nearest first, with .distance_m (geodesic metres) and
     .hours. Without a point, stations come in name order and distance_m is None."""
-    # One instant for the whole list: every row's opening state is read at the same minute.
-    now = now or timezone.now()
+    clock = HoursClock(now)  # one instant for the whole list
     if query.point is None:
-        result = _by_name(_base(query), query, now)
+        result = _by_name(_base(query), query, clock)
     elif connection.vendor == "postgresql":
-        result = _nearby_knn(query, now)
+        result = _nearby_knn(query, clock)
     else:
-        result = _nearby_bbox(_base(query), query, now)
+        result = _nearby_bbox(_base(query), query, clock)
     if not result and query.amenity_codes:
         _check_amenity_codes(query.amenity_codes)
     for row in result:
         if row.hours is None:
-            row.hours = hours_state(row.opening_hours, now)
+            row.hours = clock.state(row.opening_hours)
         if row.distance_m is not None:
             row.distance_m = round(row.distance_m, 1)
     if connection.vendor != "postgresql":
@@ -185,14 +183,14 @@ def _check_amenity_codes(codes: list[str]) -> None:
         )
 
 
-def _by_name(base: QuerySet[Station], query: NearbyQuery, now: datetime | None) -> list[NearbyStation]:
+def _by_name(base: QuerySet[Station], query: NearbyQuery, clock: HoursClock) -> list[NearbyStation]:
     rows: list[NearbyStation] = []
     chunk = max(query.limit * 4, 100)
     offset = 0
     # open_now is evaluated in Python (OSM syntax), so read on until enough stations are open.
     while len(rows) < query.limit:
         batch = _rows(base, None, order=("name", "pk"), start=offset, stop=offset + chunk)
-        rows.extend(r for r in batch if _keep(r, query, now))
+        rows.extend(r for r in batch if _keep(r, query, clock))
         if len(batch) < chunk:
             break
         offset += chunk
@@ -274,7 +272,7 @@ def _knn_statement(query: NearbyQuery) -> tuple[str, dict]:
     return sql, params
 
 
-def _nearby_knn(query: NearbyQuery, now: datetime | None) -> list[NearbyStation]:
+def _nearby_knn(query: NearbyQuery, clock: HoursClock) -> list[NearbyStation]:
     sql, params = _knn_statement(query)
     # The order is final, so without open_now the first `limit` rows are the answer. open_now is evaluated
     # in Python (OSM syntax): read more, and more again until enough are open or none are left.
@@ -288,19 +286,19 @@ def _nearby_knn(query: NearbyQuery, now: datetime | None) -> list[NearbyStation]
             rows = [NearbyStation(*values[:13], amenity_codes=values[13]) for values in fetched]
             # Equal distances come in index order; pk breaks the tie so that answers are repeatable.
             rows.sort(key=lambda r: (r.distance_m, r.pk))
-            kept = [r for r in rows if _keep(r, query, now)] if filtered else rows
+            kept = [r for r in rows if _keep(r, query, clock)] if filtered else rows
             if len(kept) >= query.limit or len(fetched) < k or k >= MAX_CANDIDATES:
                 return kept[: query.limit]
             k *= 4
 
 
-def _nearby_bbox(base: QuerySet[Station], query: NearbyQuery, now: datetime | None) -> list[NearbyStation]:
+def _nearby_bbox(base: QuerySet[Station], query: NearbyQuery, clock: HoursClock) -> list[NearbyStation]:
     point = query.point
     limit_m = query.radius_m if query.radius_m is not None else DISTRICT_SPAN_M
     radius = min(limit_m, 1500.0)
     while True:
         rows = _rows(base.filter(point__bboverlaps=radius_bbox(point, radius)), point)
-        kept = sorted((r for r in rows if _keep(r, query, now)), key=lambda r: (r.distance_m, r.pk))
+        kept = sorted((r for r in rows if _keep(r, query, clock)), key=lambda r: (r.distance_m, r.pk))
         certified = [r for r in kept if r.distance_m <= radius]
         if len(certified) >= query.limit or radius >= limit_m:
             return certified[: query.limit]

@@ -56,7 +56,7 @@ def station_feature(
             "hours": row.opening_hours,
             "hours_state": hours.state,
             "hours_label": state_labels[hours.state],
-            "closes_at": hours.closes_at.isoformat() if hours.closes_at else None,
+            "closes_at": hours.closes_at_iso,
             "amenities": row.amenity_codes,
             "charging_ports": row.charging_ports,
             "swap_ports": row.swap_ports,

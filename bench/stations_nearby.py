@@ -4,10 +4,12 @@ Creates a scratch PostGIS database (bench_stations), migrates it, loads the 43 s
 stations inside them (one INSERT … SELECT over generate_series, so 1M loads in about a minute), then for
 the same seeded query points, interleaved, measures
   * api: GET /api/v1/stations/?lng=&lat=&limit=20 with the production settings (DJANGO_DEBUG=0, HTTPS),
-    through Django's WSGI application called as gunicorn calls it (request signals, connection health
-    check, every middleware, parsing, the selector's one KNN statement, hours, GeoJSON, the body joined
-    and closed). `--client` uses Django's test client instead, which skips the request signals and hangs
-    its own reference cycles (`response.json`, `resolver_match`) on every response;
+    by default (`--via wsgi`) through Django's WSGI application called in this process as gunicorn calls
+    it (request signals, connection health check, every middleware, parsing, the selector's one KNN
+    statement, hours, GeoJSON, the body joined and closed). `--via server` asks a running gunicorn
+    (one sync worker, started here) over loopback HTTP instead, so a new TCP connection and gunicorn's
+    HTTP parsing are in every figure; `--via client` uses Django's test client, which skips the request
+    signals and adds its own instrumentation (its `response.json` cycle is dropped after each request);
   * sql: the raw KNN SQL that returns the same rows and columns (the 20 nearest with their distance,
     street name, hours text, counts and amenities), run on the same connection: the database work the
     answer needs, so the ratio is what Django, DRF and our Python add on top of it; and
@@ -20,15 +22,20 @@ Needs PostgreSQL/PostGIS on 127.0.0.1:5432 (user postgres). Not part of the test
 """
 
 import argparse
+import contextlib
+import http.client
 import io
 import json
 import os
 import random
 import secrets
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -164,15 +171,66 @@ def wsgi_get(application, path: str, query: str) -> tuple[str, bytes]:
         body.close()
 
 
-def api_getter(use_client: bool):
-    """A function GET(query string) -> (status code, JSON body) through the WSGI application or the test client."""
-    if use_client:
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server() -> Iterator[int]:
+    """gunicorn with one sync worker on a free loopback port, with this process's settings; its port."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "chaoyang_friendly.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def http_get(port: int, path: str) -> tuple[int, bytes]:
+    # gunicorn's sync worker closes every connection after its response: one connection per request, as a
+    # proxy without keep-alive to the upstream would do. The proxy's headers: host and the HTTPS scheme.
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Host": "testserver", "X-Forwarded-Proto": "https"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def api_getter(via: str, port: int | None = None):
+    """A function GET(query string) -> (status code, JSON body) through the WSGI app, a server or the client."""
+    if via == "server":
+        assert port is not None
+        return lambda query: http_get(port, f"/api/v1/stations/?{query}")
+    if via == "client":
         from django.test import Client
 
         client = Client()
 
         def get(query: str) -> tuple[int, bytes]:
             response = client.get(f"/api/v1/stations/?{query}", secure=True)
+            # The client sets response.json = partial(..., response): a cycle no server makes, which would
+            # leave the response and its payload to the garbage collector.
+            vars(response).pop("json", None)
             return response.status_code, response.content
 
         return get
@@ -187,13 +245,13 @@ def api_getter(use_client: bool):
     return get
 
 
-def measure(queries: list[tuple[float, float]], amenity: bool, use_client: bool) -> dict[str, list[float]]:
+def measure(queries: list[tuple[float, float]], amenity: bool, via: str, port: int | None) -> dict[str, list[float]]:
     from django.contrib.gis.geos import Point
     from django.db import connection
 
     from stations.selectors import NearbyQuery, _knn_statement
 
-    get = api_getter(use_client)
+    get = api_getter(via, port)
     extra = "&amenity=charging" if amenity else ""
     codes = ["charging"] if amenity else []
     times: dict[str, list[float]] = {"api": [], "sql": [], "bare": []}
@@ -240,7 +298,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, action="append", help="stations to load (repeatable)")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--amenity", action="store_true", help="also filter amenity=charging")
-    parser.add_argument("--client", action="store_true", help="through Django's test client, not the WSGI app")
+    parser.add_argument(
+        "--via", choices=["wsgi", "server", "client"], default="wsgi", help="how the API is called (see above)"
+    )
     args = parser.parse_args()
     sizes = sorted(set(args.n or [4000, 1_000_000]))
     create_database()
@@ -251,18 +311,19 @@ def main() -> None:
     runs = sizes + sizes[:1] if len(sizes) > 1 else sizes
     ratios: dict[int, float] = {}
     api_p95: dict[int, list[float]] = {}
-    for n in runs:
-        seconds = load(n)
-        times = measure(queries, args.amenity, args.client)
-        p = {f"{name}_p{q}_ms": pct(values, q) for name, values in times.items() for q in (50, 95)}
-        ratios[n] = p["api_p95_ms"] / p["sql_p95_ms"]
-        figures = " ".join(f"{key}={value:.2f}" for key, value in p.items())
-        print(
-            f"n={n} load_s={seconds:.1f} queries={len(queries)} {figures} ratio_p95={ratios[n]:.2f} "
-            f"ratio_p95_bare={p['api_p95_ms'] / p['bare_p95_ms']:.2f}",
-            flush=True,
-        )
-        api_p95.setdefault(n, []).append(p["api_p95_ms"])
+    with running_server() if args.via == "server" else contextlib.nullcontext() as port:
+        for n in runs:
+            seconds = load(n)
+            times = measure(queries, args.amenity, args.via, port)
+            p = {f"{name}_p{q}_ms": pct(values, q) for name, values in times.items() for q in (50, 95)}
+            ratios[n] = p["api_p95_ms"] / p["sql_p95_ms"]
+            figures = " ".join(f"{key}={value:.2f}" for key, value in p.items())
+            print(
+                f"n={n} via={args.via} load_s={seconds:.1f} queries={len(queries)} {figures} "
+                f"ratio_p95={ratios[n]:.2f} ratio_p95_bare={p['api_p95_ms'] / p['bare_p95_ms']:.2f}",
+                flush=True,
+            )
+            api_p95.setdefault(n, []).append(p["api_p95_ms"])
     small, large = sizes[0], sizes[-1]
     if large != small:
         growth = api_p95[large][0] / statistics.mean(api_p95[small])

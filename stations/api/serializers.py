@@ -30,12 +30,14 @@ def _labels(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def station_feature(
-    row: NearbyStation, labels: tuple[dict[str, str], dict[str, str]] | None = None, gcj02: bool | None = None
+    row: NearbyStation, labels: tuple[dict[str, str], dict[str, str]] | None = None, display_crs: str | None = None
 ) -> dict[str, Any]:
-    """A GeoJSON Feature for the nearest list (WGS-84 geometry; `display` in the basemap's CRS)."""
+    """A GeoJSON Feature for the nearest list (WGS-84 geometry; `display` in the basemap's CRS).
+
+    A list passes its labels and display CRS, read once for all its rows."""
     kind_labels, state_labels = labels or _labels(get_language())
     x, y = round(row.x, PRECISION), round(row.y, PRECISION)
-    if settings.MAP_TILES_CRS == GCJ02 if gcj02 is None else gcj02:
+    if (display_crs or settings.MAP_TILES_CRS) == GCJ02:
         dlng, dlat = wgs84_to_gcj02(row.x, row.y)
         display = [round(dlng, PRECISION), round(dlat, PRECISION)]
     else:
@@ -72,7 +74,7 @@ def station_collection(rows: list[NearbyStation]) -> dict[str, Any]:
     return {
         "type": "FeatureCollection",
         "display_crs": crs,
-        "features": [station_feature(r, labels, crs == GCJ02) for r in rows],
+        "features": [station_feature(r, labels, crs) for r in rows],
     }
 
 

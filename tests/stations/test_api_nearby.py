@@ -72,6 +72,22 @@ def test_response_is_a_feature_collection_with_distance(api, streets):
     assert feature["properties"]["hours_state"] == "open"
 
 
+@pytest.mark.parametrize("crs", ["wgs84", "gcj02"])
+def test_display_coordinates_follow_the_basemap(api, streets, settings, crs):
+    from chaoyang_friendly.geo import wgs84_to_gcj02
+
+    settings.MAP_TILES_CRS = crs
+    StationFactory(point=Point(116.4665, 39.8935, srid=4326))
+    body = api(None).get(URL, {"lng": "116.4665", "lat": "39.8935"}).json()
+    feature = body["features"][0]
+    assert body["display_crs"] == crs
+    assert feature["geometry"]["coordinates"] == [116.4665, 39.8935]  # stored WGS-84, always
+    expected = wgs84_to_gcj02(116.4665, 39.8935) if crs == "gcj02" else (116.4665, 39.8935)
+    assert feature["properties"]["display"] == [round(v, 6) for v in expected]
+    if crs == "gcj02":
+        assert feature["properties"]["display"] != feature["geometry"]["coordinates"]
+
+
 def test_limit_radius_and_status(api, streets):
     near = StationFactory(point=Point(116.4665, 39.8945, srid=4326))  # ~111 m
     StationFactory(point=Point(116.4665, 39.9035, srid=4326))  # ~1.1 km

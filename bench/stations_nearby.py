@@ -226,23 +226,23 @@ def api_getter(via: str, port: int | None = None):
 
         client = Client()
 
-        def get(query: str) -> tuple[int, bytes]:
+        def via_client(query: str) -> tuple[int, bytes]:
             response = client.get(f"/api/v1/stations/?{query}", secure=True)
             # The client sets response.json = partial(..., response): a cycle no server makes, which would
             # leave the response and its payload to the garbage collector.
             vars(response).pop("json", None)
             return response.status_code, response.content
 
-        return get
+        return via_client
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()
 
-    def get(query: str) -> tuple[int, bytes]:
+    def via_wsgi(query: str) -> tuple[int, bytes]:
         status, body = wsgi_get(application, "/api/v1/stations/", query)
         return int(status.split()[0]), body
 
-    return get
+    return via_wsgi
 
 
 def measure(queries: list[tuple[float, float]], amenity: bool, via: str, port: int | None) -> dict[str, list[float]]:

@@ -25,7 +25,9 @@ def watcher():
 
 
 def _last_statement(watcher: psycopg.Connection, pid: int) -> str:
-    return watcher.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[0]
+    row = watcher.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()
+    assert row is not None, f"backend {pid} is gone"
+    return row[0]
 
 
 def _backend_pid() -> int:
@@ -51,7 +53,7 @@ def test_a_live_connection_is_usable_without_a_statement(watcher):
 
 def test_a_connection_the_server_ended_is_replaced_at_the_next_request(watcher):
     pid = _backend_pid()
-    assert watcher.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
+    assert watcher.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
     deadline = time.monotonic() + 10
     while watcher.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
         assert time.monotonic() < deadline, "the backend did not exit"

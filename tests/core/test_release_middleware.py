@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.handlers.base import BaseHandler
+from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
 from tests.stations.conftest import SJ_POINT
@@ -25,12 +26,15 @@ def _handler() -> BaseHandler:
     return handler
 
 
-def _freed_without_gc(handler: BaseHandler, path: str, **extra: str) -> tuple[int, bytes, bool]:
+def _freed_without_gc(
+    handler: BaseHandler, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, bytes, bool]:
     """Status, body, and whether the response was freed once dropped, with the cyclic collector off."""
     gc.collect()
     gc.disable()
     try:
-        response = handler.get_response(RequestFactory().get(path, secure=True, **extra))
+        response = handler.get_response(RequestFactory().get(path, secure=True, headers=headers))
+        assert isinstance(response, HttpResponse)
         status, body = response.status_code, response.content
         ref = weakref.ref(response)
         del response
@@ -79,7 +83,7 @@ def test_an_authenticated_response_is_freed(rider):
     client = Client()
     client.force_login(rider)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
-    status, body, freed = _freed_without_gc(_handler(), "/api/v1/auth/me/", HTTP_COOKIE=cookie)
+    status, body, freed = _freed_without_gc(_handler(), "/api/v1/auth/me/", {"cookie": cookie})
     assert status == 200
     assert rider.phone.encode() in body or str(rider.pk).encode() in body
     assert freed

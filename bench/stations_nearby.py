@@ -267,11 +267,12 @@ def measure(queries: list[tuple[float, float]], amenity: bool, via: str, port: i
             params["k"] = 20
             # Back to back on the same point; whichever runs first reads colder caches, so they alternate.
             for step in (i % 2, (i + 1) % 2):
-                cur = connection.cursor()
+                cur = connection.cursor() if step else None
                 t0 = time.perf_counter()
                 if step == 0:
                     status, body = get(f"lng={lng}&lat={lat}&limit=20{extra}")
                 else:
+                    assert cur is not None
                     cur.execute(sql, params)
                     rows = cur.fetchall()
                 if measured:

@@ -122,10 +122,10 @@ def hours_state(text: str, now: datetime | None = None) -> HoursState:
 def _state_at(text: str, at: datetime, soon_minutes: int) -> HoursState:
     parsed = _parse(text)
     if parsed is None:
-        return HoursState(UNKNOWN)
+        return _UNKNOWN_STATE
     state, _comment = parsed.state(at)
     if state == opening_hours.State.UNKNOWN:
-        return HoursState(UNKNOWN)
+        return _UNKNOWN_STATE
     if state == opening_hours.State.CLOSED:
         return HoursState(CLOSED, opens_at=_aware(_next_state_start(parsed, at, opening_hours.State.OPEN)))
     # Open: find when it stops being open (a change to another open interval is not a closing).

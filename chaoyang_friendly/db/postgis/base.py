@@ -15,7 +15,7 @@ on it until TCP gives up.
 import select
 
 from django.contrib.gis.db.backends.postgis.base import DatabaseWrapper as PostGISDatabaseWrapper
-from django.db.backends.postgresql.psycopg_any import is_psycopg3
+from psycopg import pq  # the project pins psycopg 3 (requirements.txt)
 
 
 class DatabaseWrapper(PostGISDatabaseWrapper):
@@ -23,10 +23,6 @@ class DatabaseWrapper(PostGISDatabaseWrapper):
         connection = self.connection
         if connection is None:
             return False
-        if not is_psycopg3:
-            return super().is_usable()
-        from psycopg import pq
-
         if connection.closed or connection.pgconn.status != pq.ConnStatus.OK:
             return False
         if connection.info.transaction_status != pq.TransactionStatus.IDLE:

@@ -150,6 +150,14 @@ else:
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Queues by duty (README, "Scaling out"): `dispatch` needs only the broker, the API URL and a token;
+# `maintenance` (sweeps, escalation, housing and partybranch beat tasks) and `exports` need the database.
+CELERY_TASK_DEFAULT_QUEUE = "maintenance"
+CELERY_TASK_ROUTES = {
+    "reports.dispatch": {"queue": "dispatch"},
+    "reports.webhook_ping": {"queue": "dispatch"},
+    "analytics.*": {"queue": "exports"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

@@ -30,6 +30,15 @@ REPORTS_DISPATCH_MAX_RETRIES = int(os.environ.get("REPORTS_DISPATCH_MAX_RETRIES"
 REPORTS_DISPATCH_BACKOFF_BASE = float(os.environ.get("REPORTS_DISPATCH_BACKOFF_BASE", "2"))
 REPORTS_DISPATCH_BACKOFF_MAX = float(os.environ.get("REPORTS_DISPATCH_BACKOFF_MAX", "300"))
 
+# A retry chain that has not come back this long after its announced next attempt is taken for dead
+# (its message was lost with the broker or its worker): only then does the sweeper start another.
+REPORTS_CHAIN_GRACE_SECONDS = int(os.environ.get("REPORTS_CHAIN_GRACE_SECONDS", "60"))
+# After this many failed webhook attempts for one assignment, a team with an SMS number gets an SMS.
+REPORTS_SMS_FALLBACK_AFTER_FAILURES = int(os.environ.get("REPORTS_SMS_FALLBACK_AFTER_FAILURES", "3"))
+# After this many failed attempts (all channels) the report is escalated to street staff as undeliverable.
+REPORTS_UNDELIVERABLE_AFTER_FAILURES = int(os.environ.get("REPORTS_UNDELIVERABLE_AFTER_FAILURES", "6"))
+REPORTS_SWEEP_SECONDS = float(os.environ.get("REPORTS_SWEEP_SECONDS", "30"))
+
 CELERY_BEAT_SCHEDULE = {
-    "reports-sweep": {"task": "reports.sweep", "schedule": 30.0},
+    "reports-sweep": {"task": "reports.sweep", "schedule": REPORTS_SWEEP_SECONDS},
 }

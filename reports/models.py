@@ -138,6 +138,19 @@ class Report(TimeStampedModel):
     arrival_due_at = models.DateTimeField(_("应到场时间"), null=True, blank=True, db_index=True)
     resolve_due_at = models.DateTimeField(_("应处置时间"), null=True, blank=True, db_index=True)
     escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    assignment = models.PositiveIntegerField(
+        _("派单序号"), default=0, help_text=_("每次派单、改派或重新打开加一；与应急队一起构成稳定的投递编号。")
+    )
+    dispatch_chain_until = models.DateTimeField(
+        _("投递重试有效至"),
+        null=True,
+        blank=True,
+        help_text=_("一条投递重试链承诺在此之前再次尝试；过期后清扫任务才会重新发起投递。"),
+    )
+    undeliverable_at = models.DateTimeField(_("无法送达时间"), null=True, blank=True)
+    submit_key = models.CharField(
+        _("提交幂等键"), max_length=64, blank=True, default="", help_text=_("同一上报人重复提交同一键只保存一次。")
+    )
     delivery_lease_until = models.DateTimeField(
         _("投递锁定至"),
         null=True,
@@ -170,7 +183,17 @@ class Report(TimeStampedModel):
                 name="reports_duplicate_has_original",
                 violation_error_message=_("重复上报必须指明原报告。"),
             ),
+            models.UniqueConstraint(
+                fields=["reporter", "submit_key"],
+                condition=~Q(submit_key=""),
+                name="reports_one_report_per_submit_key",
+            ),
         ]
+
+    @property
+    def delivery_id(self) -> str:
+        """The same for every attempt to deliver this assignment to this team (X-Chaoyang-Delivery)."""
+        return f"r{self.pk}-t{self.team_id}-a{self.assignment}"
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.category} · {self.get_status_display()}"
@@ -234,6 +257,8 @@ class ReportEvent(models.Model):
         REOPENED = "reopened", _("重新打开")
         SUPPORTED = "supported", _("附议")
         REASSIGNED = "reassigned", _("改派")
+        SMS_FALLBACK = "sms_fallback", _("改用短信通知")
+        UNDELIVERABLE = "undeliverable", _("无法送达应急队")
 
     report = models.ForeignKey(Report, verbose_name=_("随手拍"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
@@ -259,8 +284,10 @@ class DeliveryAttempt(models.Model):
         SMS = "sms", _("短信")
 
     class Outcome(models.TextChoices):
+        PENDING = "pending", _("发送中")
         SUCCESS = "success", _("成功")
         FAILURE = "failure", _("失败")
+        UNKNOWN = "unknown", _("结果未知（调度进程中断）")
 
     report = models.ForeignKey(
         Report, verbose_name=_("随手拍"), on_delete=models.CASCADE, related_name="delivery_attempts"
@@ -269,6 +296,7 @@ class DeliveryAttempt(models.Model):
         ResponseTeam, verbose_name=_("应急队"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     idempotency_key = models.CharField(_("幂等键"), max_length=100, unique=True)
+    delivery_id = models.CharField(_("投递编号"), max_length=100, blank=True, default="", db_index=True)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices)
     status_code = models.PositiveSmallIntegerField(_("HTTP 状态码"), null=True, blank=True)

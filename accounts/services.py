@@ -5,13 +5,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from chaoyang_friendly.cache import cache_available
 from chaoyang_friendly.errors import ApplicationError
 
 from .models import ApiToken, RiderProfile, Role, SmsCode, User, hash_secret
@@ -37,30 +38,47 @@ def _phone_or_error(phone: str) -> str:
         raise ApplicationError(exc.messages[0]) from None
 
 
+def _sms_phone_lock(phone: str) -> None:
+    """Serialise code requests for one number until the transaction ends."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"sms-code:{phone}"])
+        else:  # SQLite: a write that touches no row still takes the database's write lock
+            cursor.execute(f"UPDATE {SmsCode._meta.db_table} SET attempts = attempts WHERE 0 = 1")  # noqa: S608
+
+
 def sms_code_send(*, phone: str, ip: str | None = None) -> SmsCode:
     """Create and send a 6-digit login code to `phone`.
 
     Behaves identically whether or not the number has an account. At most one code per number per
-    SMS_CODE_RESEND_SECONDS and SMS_CODE_DAILY_LIMIT per day; both counters are atomic cache
-    operations (SET NX and INCR on Redis), so they hold under concurrent requests.
+    SMS_CODE_RESEND_SECONDS and SMS_CODE_DAILY_LIMIT per day. The checks run under a per-number lock
+    (advisory lock on PostgreSQL), so they hold under concurrent requests: the daily count comes from the
+    SmsCode rows; the resend window from the cache (SET NX), or from the rows while the cache is away.
     """
     phone = _phone_or_error(phone)
-    now = timezone.now()
-    if not cache.add(f"sms:resend:{phone}", 1, timeout=settings.SMS_CODE_RESEND_SECONDS):
-        raise ThrottledError(_("验证码发送过于频繁，请 %(s)d 秒后再试。") % {"s": settings.SMS_CODE_RESEND_SECONDS})
-    day_key = f"sms:day:{phone}:{timezone.localdate(now):%Y%m%d}"
-    cache.add(day_key, 0, timeout=2 * 24 * 3600)
-    if cache.incr(day_key) > settings.SMS_CODE_DAILY_LIMIT:
-        raise ThrottledError(_("该号码今日获取验证码次数已达上限，请明天再试。"))
-
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    sms = SmsCode.objects.create(
-        phone=phone,
-        code_hash=hash_secret(f"{phone}:{code}"),
-        created_at=now,
-        expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
-        ip=ip,
-    )
+    with transaction.atomic():
+        _sms_phone_lock(phone)
+        now = timezone.now()
+        resend_key = f"sms:resend:{phone}"
+        recent = SmsCode.objects.filter(
+            phone=phone, created_at__gt=now - timedelta(seconds=settings.SMS_CODE_RESEND_SECONDS)
+        )
+        # add() fails open (True) while Redis is away; the rows then decide.
+        if not cache.add(resend_key, 1, timeout=settings.SMS_CODE_RESEND_SECONDS) or (
+            not cache_available() and recent.exists()
+        ):
+            raise ThrottledError(_("验证码发送过于频繁，请 %(s)d 秒后再试。") % {"s": settings.SMS_CODE_RESEND_SECONDS})
+        midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        if SmsCode.objects.filter(phone=phone, created_at__gte=midnight).count() >= settings.SMS_CODE_DAILY_LIMIT:
+            raise ThrottledError(_("该号码今日获取验证码次数已达上限，请明天再试。"))
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        sms = SmsCode.objects.create(
+            phone=phone,
+            code_hash=hash_secret(f"{phone}:{code}"),
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+            ip=ip,
+        )
     minutes = settings.SMS_CODE_TTL_SECONDS // 60
     send_sms(
         phone,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.sms import send_sms
+from chaoyang_friendly.broker import enqueue
 from chaoyang_friendly.csvexport import csv_lines, export_log_start, user_may_unmask
 from chaoyang_friendly.errors import NotFoundError
 
@@ -46,7 +47,8 @@ def export_job_create(*, user: Any, name: str, params: dict[str, str]) -> Export
     job = ExportJob.objects.create(user=user, name=name, params=params)
     from .tasks import export_job_run_task
 
-    transaction.on_commit(lambda: export_job_run_task.delay(job.pk))
+    # Bounded: a broker that is away must not hold the request; the job then stays `queued` (no sweeper yet).
+    transaction.on_commit(lambda: enqueue(export_job_run_task, args=[job.pk]))
     return job
 
 

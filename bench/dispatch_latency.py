@@ -179,7 +179,7 @@ def main() -> None:
                     "chaoyang_friendly",
                     "worker",
                     "-Q",
-                    "celery",
+                    "dispatch",
                     f"--pool={args.worker_pool}",
                     f"--concurrency={args.worker_concurrency}",
                     "--without-heartbeat",
@@ -199,7 +199,7 @@ def main() -> None:
         from reports.tasks import webhook_ping_task
 
         with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge("celery")
+            conn.default_channel.queue_purge("dispatch")
         time.sleep(3)  # let the worker finish starting
 
         # Bare Celery round trip: enqueue → worker → signed POST to the receiver, no API calls.

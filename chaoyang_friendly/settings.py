@@ -123,9 +123,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open while Redis is away (chaoyang_friendly/cache.py); short timeouts bound the wait.
+            "BACKEND": "chaoyang_friendly.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cyf"),
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("CACHE_CONNECT_TIMEOUT_SECONDS", "0.1")),
+                "socket_timeout": float(os.environ.get("CACHE_SOCKET_TIMEOUT_SECONDS", "0.5")),
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -147,6 +152,18 @@ else:
         "store_processed": False,
         "polling_interval": 0.01,
     }
+# After a Redis failure the cache skips Redis this long; a publish waits at most BROKER_ENQUEUE_TIMEOUT
+# (chaoyang_friendly/broker.py), and after a failed or slow publish skips the broker for BROKER_RETRY_AFTER.
+CACHE_RETRY_AFTER_SECONDS = float(os.environ.get("CACHE_RETRY_AFTER_SECONDS", "5"))
+BROKER_ENQUEUE_TIMEOUT_SECONDS = float(os.environ.get("BROKER_ENQUEUE_TIMEOUT_SECONDS", "0.1"))
+BROKER_RETRY_AFTER_SECONDS = float(os.environ.get("BROKER_RETRY_AFTER_SECONDS", "5"))
+# django-ratelimit lets requests through when the cache cannot count (the cache above also fails open).
+RATELIMIT_FAIL_OPEN = True
+# The worker writes a heartbeat into the cache every WORKER_HEARTBEAT_SECONDS; /healthz is 503 when none
+# is fresher than HEALTHZ_WORKER_MAX_AGE_SECONDS, unless HEALTHZ_REQUIRE_WORKER is off.
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10"))
+HEALTHZ_WORKER_MAX_AGE_SECONDS = float(os.environ.get("HEALTHZ_WORKER_MAX_AGE_SECONDS", "60"))
+HEALTHZ_REQUIRE_WORKER = env_bool("HEALTHZ_REQUIRE_WORKER", True)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,4 +1,7 @@
+import time
+
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -25,17 +28,43 @@ def _broker_ok() -> bool:
         return False
 
 
+def _worker_queues() -> dict[str, bool]:
+    """Queue name → whether a worker consuming it wrote a heartbeat in the last
+    HEALTHZ_WORKER_MAX_AGE_SECONDS (two cache reads: the hosts registry, then their heartbeats)."""
+    from .celery import HEARTBEAT_HOSTS_KEY, HEARTBEAT_KEY
+
+    hosts = cache.get(HEARTBEAT_HOSTS_KEY) or {}
+    beats = cache.get_many([HEARTBEAT_KEY.format(h) for h in hosts]) if hosts else {}
+    oldest_fresh = time.time() - settings.HEALTHZ_WORKER_MAX_AGE_SECONDS
+    queues: dict[str, bool] = {}
+    for beat in beats.values():
+        if not isinstance(beat, dict):
+            continue
+        fresh = beat.get("at", 0) >= oldest_fresh
+        for queue in beat.get("queues") or ["?"]:
+            queues[queue] = queues.get(queue, False) or fresh
+    return queues
+
+
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 with {"database": "ok", "broker": "ok"} when both answer, else 503."""
+    """200 with {"database": "ok", "broker": "ok", "worker": "ok"} when all answer, else 503.
+
+    "worker" is "ok" when some worker's heartbeat is fresh; it counts only if HEALTHZ_REQUIRE_WORKER.
+    """
     db, broker = _database_ok(), _broker_ok()
+    queues = _worker_queues()
+    worker = any(queues.values())
+    healthy = db and broker and (worker or not settings.HEALTHZ_REQUIRE_WORKER)
     body = {
-        "status": "ok" if db and broker else "degraded",
+        "status": "ok" if healthy else "degraded",
         "database": "ok" if db else "unavailable",
         "broker": "ok" if broker else "unavailable",
+        "worker": "ok" if worker else "missing",
+        "queues": {name: "ok" if fresh else "missing" for name, fresh in sorted(queues.items())},
         "database_engine": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
     }
-    return JsonResponse(body, status=200 if db and broker else 503)
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def home(request: HttpRequest) -> HttpResponse:

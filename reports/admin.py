@@ -82,7 +82,7 @@ class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
-    fields = ("at", "team", "channel", "outcome", "status_code", "error")
+    fields = ("at", "team", "delivery_id", "channel", "outcome", "status_code", "error")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

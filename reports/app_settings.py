@@ -41,4 +41,6 @@ REPORTS_SWEEP_SECONDS = float(os.environ.get("REPORTS_SWEEP_SECONDS", "30"))
 
 CELERY_BEAT_SCHEDULE = {
     "reports-sweep": {"task": "reports.sweep", "schedule": REPORTS_SWEEP_SECONDS},
+    # Backstop for photo files of submissions that died mid-transaction (maintenance queue).
+    "reports-photos-orphans": {"task": "reports.photos_orphans_remove", "schedule": 3600.0},
 }

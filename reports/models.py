@@ -277,6 +277,27 @@ class ReportEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.report_id} · {self.get_kind_display()} @ {self.at:%H:%M:%S}"
 
+    @property
+    def rider_label(self) -> str:
+        """What the rider (and the public) read: a state, never how delivery works inside."""
+        return str(RIDER_LABELS.get(self.kind, self.get_kind_display()))
+
+    @property
+    def rider_note(self) -> str:
+        """Only notes written for the rider (a rejection reason, a resolution note); delivery errors,
+        escalation reasons and staff remarks stay in staff views."""
+        return self.note if self.kind in RIDER_NOTE_KINDS else ""
+
+
+RIDER_LABELS = {
+    ReportEvent.Kind.DELIVERED: _("应急队已收到"),
+    ReportEvent.Kind.DELIVERY_FAILED: _("正在联系应急队"),
+    ReportEvent.Kind.SMS_FALLBACK: _("已改用短信通知应急队"),
+    ReportEvent.Kind.UNDELIVERABLE: _("已转街道工作人员电话联系应急队"),
+    ReportEvent.Kind.ESCALATED: _("已提请上级督办"),
+}
+RIDER_NOTE_KINDS = {ReportEvent.Kind.REJECTED, ReportEvent.Kind.RESOLVED}
+
 
 class DeliveryAttempt(models.Model):
     class Channel(models.TextChoices):

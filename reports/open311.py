@@ -21,7 +21,7 @@ from django_ratelimit.core import is_ratelimited
 from accounts.models import ApiToken, hash_secret
 from chaoyang_friendly.errors import ApplicationError
 
-from . import services
+from . import idempotency, services
 from .models import Category, Report
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -229,8 +229,15 @@ def request_list(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Create a request; with an Idempotency-Key header a retry returns the first one (200, same id)."""
     data = request.POST
     user = _token_user(data.get("api_key", ""))
+    submit_key = idempotency.submit_key_from_headers(request.headers)
+    # Answered before the rate limit: a retry of a saved request is never throttled.
+    existing = idempotency.report_for_submit_key(reporter=user, submit_key=submit_key)
+    if existing is not None:
+        body = [{"service_request_id": str(existing.pk), "service_notice": "", "account_id": None}]
+        return _render(body, fmt, root="service_requests", item="request", status=200)
     if is_ratelimited(
         request, group="reports.open311.ip", key="ip", rate=settings.REPORTS_SUBMIT_IP_RATE, increment=True
     ):
@@ -248,9 +255,11 @@ def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
         lat=data["lat"],
         crs=Report.Crs.WGS84,
         description=data.get("description", ""),
+        submit_key=submit_key,
     )
     body = [{"service_request_id": str(report.pk), "service_notice": "", "account_id": None}]
-    return _render(body, fmt, root="service_requests", item="request", status=201)
+    status = 200 if getattr(report, "submit_replayed", False) else 201
+    return _render(body, fmt, root="service_requests", item="request", status=status)
 
 
 @require_GET

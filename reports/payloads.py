@@ -2,15 +2,14 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chaoyang_friendly.geo import navigation_links, wgs84_to_gcj02
 
-from .models import Report
-from .services import delivery_lease_claim, report_delivered_to_team
+from .models import DeliveryAttempt, Report
+from .services import report_delivered_to_team
 
 
 def _iso(value: Any) -> str | None:
@@ -61,21 +60,19 @@ def sms_text(*, report: Report) -> str:
     }
 
 
-def dispatch_payload(*, report: Report, request: Any = None, claim: bool = False) -> dict:
-    """The worker's view of a report. With `claim`, also try to take the delivery lease ("lease": bool)."""
+def dispatch_payload(*, report: Report, request: Any = None, attempt: DeliveryAttempt | None = None) -> dict:
+    """The worker's view of a report. `attempt` is the pending attempt the caller claimed (then "lease"
+    is true and the worker sends through its channel with its delivery id); without one it sends nothing."""
     team = report.team
-    delivered = report_delivered_to_team(report)
-    lease = None
-    if claim:
-        lease = bool(team and report.is_open and not delivered) and delivery_lease_claim(
-            report=report, seconds=settings.REPORTS_DELIVERY_LEASE_SECONDS
-        )
     return {
         "id": report.pk,
         "status": report.status,
         "open": report.is_open,
-        "delivered": delivered,
-        "lease": lease,
+        "delivered": report_delivered_to_team(report),
+        "lease": attempt is not None,
+        "delivery_id": attempt.delivery_id if attempt else None,
+        "attempt_key": attempt.idempotency_key if attempt else None,
+        "channel": attempt.channel if attempt else None,
         "team": (
             {
                 "id": team.pk,

@@ -86,12 +86,28 @@ def report_for_dispatch(*, pk: object) -> Report:
 
 
 def report_ids_to_redispatch(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Reports still submitted after REPORTS_REDISPATCH_AFTER_SECONDS (the broker may have lost them) and
-    routed reports no team has received after REPORTS_REDELIVER_AFTER_SECONDS, oldest first."""
+    """Reports that need a dispatch chain and have none alive, oldest first: still submitted after
+    REPORTS_REDISPATCH_AFTER_SECONDS (the broker may have lost them), or routed but not received by the
+    team. A chain is alive while `dispatch_chain_until` (its announced next attempt plus a grace) or a
+    delivery lease lies ahead. A report already escalated as undeliverable is tried again only every
+    REPORTS_REDELIVER_AFTER_SECONDS."""
     now = now or timezone.now()
     S = Report.Status
-    stuck = Report.objects.filter(
-        Q(status=S.SUBMITTED, created_at__lt=now - timedelta(seconds=settings.REPORTS_REDISPATCH_AFTER_SECONDS))
-        | Q(status=S.ROUTED, routed_at__lt=now - timedelta(seconds=settings.REPORTS_REDELIVER_AFTER_SECONDS))
-    ).order_by("created_at")
+    no_chain = Q(dispatch_chain_until__isnull=True) | Q(dispatch_chain_until__lt=now)
+    no_lease = Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=now)
+    redeliver_before = now - timedelta(seconds=settings.REPORTS_REDELIVER_AFTER_SECONDS)
+    stuck = (
+        Report.objects.filter(no_chain, no_lease)
+        .filter(
+            Q(status=S.SUBMITTED, created_at__lt=now - timedelta(seconds=settings.REPORTS_REDISPATCH_AFTER_SECONDS))
+            | Q(status=S.ROUTED, undeliverable_at__isnull=True)
+            | Q(status=S.ROUTED, undeliverable_at__lt=redeliver_before)
+        )
+        .exclude(
+            status=S.ROUTED,
+            undeliverable_at__isnull=False,
+            delivery_attempts__at__gte=redeliver_before,
+        )
+        .order_by("created_at")
+    )
     return list(stuck.values_list("pk", flat=True)[:limit])

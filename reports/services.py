@@ -8,18 +8,20 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.sms import send_sms
 from chaoyang_friendly.errors import ApplicationError, ConflictError, NotFoundError
 from chaoyang_friendly.geo import make_point
 from jurisdictions.models import Street
 from jurisdictions.services import locate
 
+from .idempotency import report_for_submit_key, submit_key_check
 from .models import Category, DeliveryAttempt, Report, ReportEvent, ReportPhoto, ResponseTeam
-from .photos import photo_process, photos_check_count
+from .photos import photo_files_guard, photo_files_stored, photo_process, photos_check_count
 from .selectors import report_ids_to_redispatch
 
 logger = logging.getLogger(__name__)
@@ -42,18 +44,16 @@ def event_add(
 
 
 def report_dispatch_enqueue(*, report_id: int) -> bool:
-    """Put the dispatch task on the broker; return False (and log) when the broker is unreachable.
+    """Put the dispatch task on the broker, waiting at most BROKER_ENQUEUE_TIMEOUT_SECONDS; return False
+    when the broker is unreachable or slow (chaoyang_friendly/broker.py logs it).
 
     Never raises: the report is already committed, and the sweeper re-enqueues what is lost here.
     """
+    from chaoyang_friendly.broker import enqueue
+
     from .tasks import report_dispatch_task
 
-    try:
-        report_dispatch_task.apply_async(args=[report_id], retry=False)
-    except Exception:
-        logger.warning("broker unreachable; report %s waits for the sweeper", report_id, exc_info=True)
-        return False
-    return True
+    return enqueue(report_dispatch_task, args=[report_id])
 
 
 def _category(code: str) -> Category:
@@ -67,21 +67,25 @@ def _photo_rows(*, report: Report, uploads: list[UploadedFile], kind: str, actor
     processed = [photo_process(upload, size=upload.size) for upload in uploads]
     rows = []
     for item in processed:
-        rows.append(
-            ReportPhoto.objects.create(
-                report=report,
-                kind=kind,
-                image=item.image,
-                thumbnail=item.thumbnail,
-                width=item.width,
-                height=item.height,
-                uploaded_by=actor,
-            )
+        row = ReportPhoto(
+            report=report,
+            kind=kind,
+            image=item.image,
+            thumbnail=item.thumbnail,
+            width=item.width,
+            height=item.height,
+            uploaded_by=actor,
         )
+        try:
+            row.save(force_insert=True)
+        finally:
+            # Storage writes the files before the INSERT: note them for the caller's photo_files_guard,
+            # which deletes them if the transaction rolls back (even when the INSERT itself failed).
+            photo_files_stored(f.name for f in (row.image, row.thumbnail) if f.name and f._committed)  # type: ignore[attr-defined]
+        rows.append(row)
     return rows
 
 
-@transaction.atomic
 def report_submit(
     *,
     reporter: User,
@@ -91,24 +95,49 @@ def report_submit(
     crs: str = Report.Crs.WGS84,
     description: str = "",
     photos: list[UploadedFile] | None = None,
+    submit_key: str = "",
 ) -> Report:
-    """Save a rider's report (status submitted) with its photos and first event; dispatch after commit."""
-    photos = photos or []
-    category = _category(category_code)
-    point = make_point(lng, lat, crs=crs)
-    street = locate(point)
-    photos_check_count(len(photos))
-    report = Report.objects.create(
-        reporter=reporter,
-        category=category,
-        description=(description or "").strip()[:500],
-        point=point,
-        source_crs=crs,
-        street=street,
-    )
-    _photo_rows(report=report, uploads=photos, kind=ReportPhoto.Kind.BEFORE, actor=reporter)
-    event_add(report=report, kind=K.SUBMITTED, actor=reporter, at=report.created_at, data={"crs": crs})
-    transaction.on_commit(lambda: report_dispatch_enqueue(report_id=report.pk))
+    """Save a rider's report (status submitted) with its photos and first event; dispatch after commit.
+
+    With a `submit_key` (the client's Idempotency-Key: 1–64 visible ASCII characters) the reporter's report
+    already saved under that key comes back instead, with `submit_replayed = True` — also when a concurrent
+    request with the same key commits first. Atomic; the photo files of a submission that rolls back (even
+    at COMMIT) are deleted, which is why the transaction is opened here rather than by a decorator.
+    """
+    if submit_key:
+        submit_key_check(submit_key)
+    with photo_files_guard(), transaction.atomic():
+        existing = report_for_submit_key(reporter=reporter, submit_key=submit_key)
+        if existing is not None:
+            existing.submit_replayed = True  # type: ignore[attr-defined]
+            return existing
+        photos = photos or []
+        category = _category(category_code)
+        point = make_point(lng, lat, crs=crs)
+        street = locate(point)
+        photos_check_count(len(photos))
+        try:
+            # A savepoint only with a key: then a unique violation is an expected answer, not a failure.
+            with transaction.atomic(savepoint=bool(submit_key)):
+                report = Report.objects.create(
+                    reporter=reporter,
+                    category=category,
+                    description=(description or "").strip()[:500],
+                    point=point,
+                    source_crs=crs,
+                    street=street,
+                    submit_key=submit_key,
+                )
+        except IntegrityError:
+            # The INSERT waited for a concurrent submission with the same key, which committed: return it.
+            existing = report_for_submit_key(reporter=reporter, submit_key=submit_key)
+            if existing is None:
+                raise
+            existing.submit_replayed = True  # type: ignore[attr-defined]
+            return existing
+        _photo_rows(report=report, uploads=photos, kind=ReportPhoto.Kind.BEFORE, actor=reporter)
+        event_add(report=report, kind=K.SUBMITTED, actor=reporter, at=report.created_at, data={"crs": crs})
+        transaction.on_commit(lambda: report_dispatch_enqueue(report_id=report.pk))
     return report
 
 
@@ -169,6 +198,7 @@ def report_route(*, report_id: int, actor: User) -> Report:
         "team": team,
         "routed_at": now,
         "updated_at": now,
+        "assignment": report.assignment + 1,
         **_due_times(report, report.category),
     }
     won = Report.objects.filter(pk=report.pk, status=S.SUBMITTED).update(**fields)
@@ -200,19 +230,120 @@ def report_delivered_to_team(report: Report) -> bool:
     ).exists()
 
 
-def delivery_lease_claim(*, report: Report, seconds: int) -> bool:
-    """Claim the right to send the report to its team for `seconds`; True if this caller won.
+def _failures(delivery_id: str, *, channel: str | None = None) -> int:
+    qs = DeliveryAttempt.objects.filter(delivery_id=delivery_id, outcome=DeliveryAttempt.Outcome.FAILURE)
+    return qs.filter(channel=channel).count() if channel else qs.count()
 
-    A conditional UPDATE, so two workers holding the same report (a redelivered task, a sweeper re-enqueue)
-    cannot both send: the loser retries later and then finds the delivery recorded.
+
+def _channel_for(team: ResponseTeam, delivery_id: str) -> str | None:
+    """Webhook while it works; the team's SMS number after REPORTS_SMS_FALLBACK_AFTER_FAILURES webhook
+    failures (or when there is no webhook); None when the team has neither."""
+    C = DeliveryAttempt.Channel
+    if team.webhook_url:
+        if team.sms_phone and _failures(delivery_id, channel=C.WEBHOOK) >= settings.REPORTS_SMS_FALLBACK_AFTER_FAILURES:
+            return C.SMS
+        return C.WEBHOOK
+    return C.SMS if team.sms_phone else None
+
+
+@transaction.atomic
+def delivery_claim(*, report_id: int, actor: User) -> DeliveryAttempt | None:
+    """Take the right to send the report to its team now, and record the intent before the call.
+
+    Returns the new pending attempt (its delivery id is the same for every attempt of this assignment),
+    or None when there is nothing to send (closed, delivered, no team or no channel) or another worker
+    holds the lease. The lease (REPORTS_DELIVERY_LEASE_SECONDS) outlives a webhook timeout, so a slow
+    receiver cannot make two workers send at once; an attempt whose worker vanished is marked unknown.
     """
+    report = Report.objects.select_for_update(of=("self",)).select_related("team").filter(pk=report_id).first()
     now = timezone.now()
-    won = (
-        Report.objects.filter(pk=report.pk)
-        .filter(Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=now))
-        .update(delivery_lease_until=now + timedelta(seconds=seconds))
+    if report is None or not report.is_open or report.team is None:
+        return None
+    if report.delivery_lease_until and report.delivery_lease_until > now:
+        return None
+    if report_delivered_to_team(report):
+        return None
+    delivery_id = report.delivery_id
+    channel = _channel_for(report.team, delivery_id)
+    if channel is None:  # nothing to try: staff must phone the team (tried again only now and then)
+        _report_undeliverable(report=report, actor=actor, now=now, failures=0)
+        return None
+    Out = DeliveryAttempt.Outcome
+    DeliveryAttempt.objects.filter(report=report, outcome=Out.PENDING).update(outcome=Out.UNKNOWN)
+    number = DeliveryAttempt.objects.filter(delivery_id=delivery_id).count() + 1
+    attempt = DeliveryAttempt.objects.create(
+        report=report,
+        team=report.team,
+        delivery_id=delivery_id,
+        idempotency_key=f"{delivery_id}-n{number}",
+        channel=channel,
+        outcome=Out.PENDING,
+        at=now,
     )
-    return bool(won)
+    lease_until = now + timedelta(seconds=settings.REPORTS_DELIVERY_LEASE_SECONDS)
+    Report.objects.filter(pk=report.pk).update(
+        delivery_lease_until=lease_until,
+        dispatch_chain_until=Greatest(Coalesce("dispatch_chain_until", lease_until), lease_until),
+    )
+    first_sms = (
+        channel == DeliveryAttempt.Channel.SMS
+        and report.team.webhook_url
+        and not DeliveryAttempt.objects.filter(delivery_id=delivery_id, channel=channel).exclude(pk=attempt.pk).exists()
+    )
+    if first_sms:
+        event_add(report=report, kind=K.SMS_FALLBACK, actor=actor, at=now, data={"team": report.team_id})
+    return attempt
+
+
+def _staff_phones(report: Report) -> list[str]:
+    """Who hears of an undeliverable report: the street's staff with a phone, and the district team."""
+    phones = []
+    if report.street_id:
+        phones = list(
+            User.objects.filter(street_id=report.street_id, role=Role.STREET_STAFF, is_active=True)
+            .exclude(phone__isnull=True)
+            .exclude(phone="")
+            .values_list("phone", flat=True)[:5]
+        )
+    fallback = ResponseTeam.objects.filter(is_district_fallback=True).exclude(sms_phone="").first()
+    if fallback is not None and fallback.pk != report.team_id:
+        phones.append(fallback.sms_phone)
+    return phones
+
+
+def _notify_undeliverable(report_id: int) -> None:
+    report = Report.objects.select_related("category", "street", "team").filter(pk=report_id).first()
+    if report is None:
+        return
+    text = _(
+        "【友好朝阳】随手拍 #%(id)s（%(cat)s，%(street)s）无法通过系统送达%(team)s，请立即电话通知应急队到场处置。"
+    ) % {
+        "id": report.pk,
+        "cat": report.category.name,
+        "street": report.street.name if report.street else "-",
+        "team": report.team.name if report.team else "-",
+    }
+    for phone in _staff_phones(report):
+        try:
+            send_sms(phone, text)
+        except Exception:
+            logger.warning("undeliverable SMS failed for report %s", report.pk, exc_info=True)
+
+
+def _report_undeliverable(*, report: Report, actor: User, now: datetime, failures: int) -> None:
+    """Once per assignment: tell street staff (timeline, escalation and SMS) that no channel reached the
+    team, in those words, so that someone phones the team."""
+    if not Report.objects.filter(pk=report.pk, undeliverable_at__isnull=True).update(undeliverable_at=now):
+        return
+    event_add(
+        report=report,
+        kind=K.UNDELIVERABLE,
+        actor=actor,
+        at=now,
+        note=_("连续 %(n)d 次未能送达应急队，请街道工作人员电话联系。") % {"n": failures},
+        data={"team": report.team_id, "failures": failures},
+    )
+    transaction.on_commit(lambda: _notify_undeliverable(report.pk))
 
 
 @transaction.atomic
@@ -225,47 +356,77 @@ def delivery_record(
     actor: User,
     status_code: int | None = None,
     error: str = "",
+    retry_in: float | None = None,
 ) -> tuple[DeliveryAttempt, bool]:
-    """Record one delivery attempt; return it and whether it is new. The same key returns the same attempt."""
+    """Record the outcome of one delivery attempt; return it and whether this call changed it.
+
+    The attempt is normally the pending one that delivery_claim created (its key); the same key
+    reported twice returns the first answer. `retry_in` is when the worker's retry chain will try again
+    (None: it gives up); until then plus REPORTS_CHAIN_GRACE_SECONDS the sweeper starts no second chain.
+    """
     key = (idempotency_key or "").strip()
     if not key or len(key) > 100:
         raise ApplicationError(_("缺少或无效的 Idempotency-Key。"))
-    existing = DeliveryAttempt.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        if existing.report_id != report_id:
-            raise ConflictError(_("该 Idempotency-Key 已用于其他随手拍。"))
-        return existing, False
+    Out = DeliveryAttempt.Outcome
+    if channel not in DeliveryAttempt.Channel.values or outcome not in (Out.SUCCESS, Out.FAILURE):
+        raise ApplicationError(_("渠道或结果无效。"))
     report = Report.objects.select_for_update().filter(pk=report_id).first()
     if report is None:
         raise NotFoundError(_("未找到该随手拍。"))
-    if channel not in DeliveryAttempt.Channel.values or outcome not in DeliveryAttempt.Outcome.values:
-        raise ApplicationError(_("渠道或结果无效。"))
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            attempt = DeliveryAttempt.objects.create(
-                report=report,
-                team_id=report.team_id,
-                idempotency_key=key,
-                channel=channel,
-                outcome=outcome,
-                status_code=status_code,
-                error=(error or "")[:500],
-                at=now,
-            )
-    except IntegrityError:  # the same key arrived concurrently
-        return DeliveryAttempt.objects.get(idempotency_key=key), False
-    data = {"channel": channel, "team": report.team_id, "status_code": status_code}
-    # The attempt is over: free the lease (and, on success, mark a routed report delivered) in one UPDATE;
-    # the row is locked above, so the status read there is current.
+    attempt = DeliveryAttempt.objects.filter(idempotency_key=key).first()
+    if attempt is not None:
+        if attempt.report_id != report_id:
+            raise ConflictError(_("该 Idempotency-Key 已用于其他随手拍。"))
+        if attempt.outcome not in (Out.PENDING, Out.UNKNOWN):
+            return attempt, False
+        attempt.outcome, attempt.status_code, attempt.error = outcome, status_code, (error or "")[:500]
+        attempt.save(update_fields=["outcome", "status_code", "error"])
+    else:  # an attempt nobody claimed (older workers): recorded as it comes
+        try:
+            with transaction.atomic():
+                attempt = DeliveryAttempt.objects.create(
+                    report=report,
+                    team_id=report.team_id,
+                    delivery_id=report.delivery_id,
+                    idempotency_key=key,
+                    channel=channel,
+                    outcome=outcome,
+                    status_code=status_code,
+                    error=(error or "")[:500],
+                    at=now,
+                )
+        except IntegrityError:  # the key was taken for another report meanwhile
+            raise ConflictError(_("该 Idempotency-Key 已用于其他随手拍。")) from None
+    data = {"channel": channel, "team": attempt.team_id, "status_code": status_code, "error": (error or "")[:60]}
     fields: dict[str, Any] = {"delivery_lease_until": None}
-    if outcome == DeliveryAttempt.Outcome.SUCCESS and report.status == S.ROUTED:
-        fields.update(status=S.DELIVERED, delivered_at=now, updated_at=now)
+    current = attempt.team_id == report.team_id and attempt.delivery_id in ("", report.delivery_id)
+    if outcome == Out.SUCCESS:
+        fields["dispatch_chain_until"] = None
+        if current and report.status == S.ROUTED:
+            fields.update(status=S.DELIVERED, delivered_at=now, updated_at=now)
+        first = (
+            not DeliveryAttempt.objects.filter(report=report, delivery_id=attempt.delivery_id, outcome=Out.SUCCESS)
+            .exclude(pk=attempt.pk)
+            .exists()
+        )
+        Report.objects.filter(pk=report.pk).update(**fields)
+        if first:
+            event_add(report=report, kind=K.DELIVERED, actor=actor, at=now, data=data)
+        return attempt, True
+    fields["dispatch_chain_until"] = (
+        now + timedelta(seconds=float(retry_in) + settings.REPORTS_CHAIN_GRACE_SECONDS)
+        if retry_in is not None
+        else None
+    )
     Report.objects.filter(pk=report.pk).update(**fields)
-    if outcome == DeliveryAttempt.Outcome.SUCCESS:
-        event_add(report=report, kind=K.DELIVERED, actor=actor, at=now, data=data)
-    else:
-        event_add(report=report, kind=K.DELIVERY_FAILED, actor=actor, at=now, note=error[:200], data=data)
+    if not current:
+        return attempt, True
+    failures = _failures(attempt.delivery_id) if attempt.delivery_id else 1
+    if failures == 1:  # the timeline says it once; every attempt stays in the delivery log
+        event_add(report=report, kind=K.DELIVERY_FAILED, actor=actor, at=now, data=data)
+    if report.is_open and (failures >= settings.REPORTS_UNDELIVERABLE_AFTER_FAILURES or retry_in is None):
+        _report_undeliverable(report=report, actor=actor, now=now, failures=failures)
     return attempt, True
 
 
@@ -324,6 +485,16 @@ def report_step(
 
 
 # --- Street staff in the admin ------------------------------------------------------------------------
+def _new_assignment(report: Report, now: datetime) -> dict[str, Any]:
+    """Fields for a fresh assignment (reassigned or reopened): a new delivery id, no failures carried
+    over, and a chain expected from the enqueue after commit."""
+    return {
+        "assignment": report.assignment + 1,
+        "undeliverable_at": None,
+        "dispatch_chain_until": now + timedelta(seconds=settings.REPORTS_CHAIN_GRACE_SECONDS),
+    }
+
+
 @transaction.atomic
 def report_reassign(*, report: Report, team: ResponseTeam, actor: User) -> Report:
     """Give an open report to another team; it is delivered to the new team after commit."""
@@ -341,6 +512,7 @@ def report_reassign(*, report: Report, team: ResponseTeam, actor: User) -> Repor
         acknowledged_at=None,
         delivery_lease_until=None,
         updated_at=now,
+        **_new_assignment(report, now),
     )
     report.refresh_from_db()
     event_add(report=report, kind=K.REASSIGNED, actor=actor, at=now, data={"from_team": old, "team": team.pk})
@@ -383,6 +555,7 @@ def report_reopen(*, report: Report, actor: User, reason: str = "") -> Report:
         on_site_at=None,
         delivery_lease_until=None,
         routed_at=now if report.team_id else None,
+        **_new_assignment(report, now),
     )
     DeliveryAttempt.objects.filter(report=report, outcome=DeliveryAttempt.Outcome.SUCCESS).update(team=None)
     report.refresh_from_db()
@@ -415,6 +588,10 @@ def reports_sweep(*, actor: User | None, now: datetime | None = None, limit: int
     routed reports that no team has received after REPORTS_REDELIVER_AFTER_SECONDS."""
     now = now or timezone.now()
     redispatch = report_ids_to_redispatch(now=now, limit=limit)
+    # The caller enqueues these now: one chain each, until it reports back or the grace runs out.
+    Report.objects.filter(pk__in=redispatch).update(
+        dispatch_chain_until=now + timedelta(seconds=settings.REPORTS_CHAIN_GRACE_SECONDS)
+    )
 
     escalated = []
     unrouted_before = now - timedelta(seconds=settings.REPORTS_ESCALATE_UNROUTED_AFTER_SECONDS)
@@ -434,6 +611,8 @@ def reports_sweep(*, actor: User | None, now: datetime | None = None, limit: int
         late_arrival = report.on_site_at is None and report.arrival_due_at and report.arrival_due_at < now
         if report.status == S.SUBMITTED:
             sla, reason = "routing", _("长时间未能派单")
+        elif report.status == S.ROUTED and (report.undeliverable_at or report.delivery_attempts.exists()):
+            sla, reason = "undeliverable", _("未能送达应急队，请电话联系")
         elif late_arrival:
             sla, reason = "arrival", _("超过到场时限")
         else:

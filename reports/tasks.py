@@ -24,22 +24,34 @@ def _client() -> worker.DispatchClient:
 
 @shared_task(bind=True, acks_late=True, name="reports.dispatch", max_retries=None)
 def report_dispatch_task(self, report_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Route and deliver one report; retry with exponential backoff and jitter when something fails."""
-    try:
-        return worker.dispatch(report_id, client=_client(), webhook_timeout=settings.REPORTS_WEBHOOK_TIMEOUT_SECONDS)
-    except worker.PermanentError:
-        logger.exception("report %s cannot be dispatched", report_id)
-        return "failed"
-    except worker.TransientError as exc:
-        if self.request.retries >= settings.REPORTS_DISPATCH_MAX_RETRIES:
-            # Not lost: the sweeper re-enqueues routed reports no team has received.
-            logger.error("report %s: giving up for now after %s retries: %s", report_id, self.request.retries, exc)
-            return "gave_up"
+    """Route and deliver one report; retry with exponential backoff and jitter when something fails.
+
+    The next attempt's delay is chosen before sending and told to the API with the outcome, so the
+    sweeper starts no second chain while this one is backing off.
+    """
+    if self.request.retries >= settings.REPORTS_DISPATCH_MAX_RETRIES:
+        countdown = None  # the last attempt of this chain
+    else:
         countdown = worker.backoff_seconds(
             self.request.retries,
             base=settings.REPORTS_DISPATCH_BACKOFF_BASE,
             cap=settings.REPORTS_DISPATCH_BACKOFF_MAX,
         )
+    try:
+        return worker.dispatch(
+            report_id,
+            client=_client(),
+            webhook_timeout=settings.REPORTS_WEBHOOK_TIMEOUT_SECONDS,
+            retry_in=countdown,
+        )
+    except worker.PermanentError:
+        logger.exception("report %s cannot be dispatched", report_id)
+        return "failed"
+    except worker.TransientError as exc:
+        if countdown is None:
+            # Not lost: the server escalated it as undeliverable; the sweeper tries again later.
+            logger.error("report %s: giving up for now after %s retries: %s", report_id, self.request.retries, exc)
+            return "gave_up"
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 
@@ -60,3 +72,13 @@ def webhook_ping_task(self, url: str, secret: str, sent_at: float | None = None)
         url, secret, {"event": "ping", "sent_at": sent_at}, delivery_id=f"ping-{self.request.id}", timeout=5
     )
     return ok
+
+
+@shared_task(bind=True, acks_late=True, name="reports.photos_orphans_remove", ignore_result=True)
+def photos_orphans_remove_task(self, limit: int = 1000) -> int:  # type: ignore[no-untyped-def]
+    """Beat, hourly, maintenance queue (it needs the database and the media storage): delete photo files
+    that no report references, e.g. from a process killed mid-submission. Safe to run twice."""
+    # Imported here: the dispatch tasks above run on workers that never touch the database.
+    from .photos import ORPHAN_MIN_AGE, photos_orphans_remove
+
+    return photos_orphans_remove(older_than=ORPHAN_MIN_AGE, limit=limit)

@@ -8,7 +8,6 @@ import hmac
 import json
 import random
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,13 +70,24 @@ class DispatchClient:
     def route(self, report_id: int) -> dict:
         return self._call("POST", f"reports/{report_id}/route/")
 
-    def payload(self, report_id: int) -> dict:
-        return self._call("GET", f"reports/{report_id}/")
-
     def record(
-        self, report_id: int, *, key: str, channel: str, outcome: str, status_code: int | None, error: str
+        self,
+        report_id: int,
+        *,
+        key: str,
+        channel: str,
+        outcome: str,
+        status_code: int | None,
+        error: str,
+        retry_in: float | None = None,
     ) -> dict:
-        body = {"channel": channel, "outcome": outcome, "status_code": status_code, "error": error[:500]}
+        body = {
+            "channel": channel,
+            "outcome": outcome,
+            "status_code": status_code,
+            "error": error[:500],
+            "retry_in": retry_in,
+        }
         last: Exception | None = None
         for _attempt in range(3):  # the same Idempotency-Key makes a repeated POST harmless
             try:
@@ -93,10 +103,22 @@ class DispatchClient:
         return self._call("POST", "sweep/")
 
 
+def error_class(exc: requests.RequestException) -> str:
+    """A short class of a transport failure for the delivery log: never the receiver's host, path or
+    answer (those stay out of staff views and the rider's timeline, and make no port scanner)."""
+    if isinstance(exc, requests.Timeout):
+        return "timeout"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "tls"
+    if isinstance(exc, requests.ConnectionError):
+        return "unreachable"
+    return "request"
+
+
 def deliver_webhook(
     url: str, secret: str, message: dict, *, delivery_id: str, timeout: float
 ) -> tuple[bool, int | None, str]:
-    """POST the signed JSON; return (delivered, HTTP status, error)."""
+    """POST the signed JSON once (redirects are not followed); return (delivered, HTTP status, error class)."""
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     timestamp = str(int(time.time()))
     headers = {
@@ -107,12 +129,12 @@ def deliver_webhook(
         "User-Agent": "chaoyang-friendly-dispatch/1",
     }
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=(3, timeout))
+        response = requests.post(url, data=body, headers=headers, timeout=(3, timeout), allow_redirects=False)
     except requests.RequestException as exc:
-        return False, None, str(exc)[:500]
+        return False, None, error_class(exc)
     if 200 <= response.status_code < 300:
         return True, response.status_code, ""
-    return False, response.status_code, response.text[:200]
+    return False, response.status_code, "redirect" if 300 <= response.status_code < 400 else "http"
 
 
 def deliver_sms(phone: str, text: str) -> tuple[bool, None, str]:
@@ -121,46 +143,44 @@ def deliver_sms(phone: str, text: str) -> tuple[bool, None, str]:
     try:
         send_sms(phone, text)
     except Exception as exc:  # noqa: BLE001 - any gateway failure is a failed delivery, retried
-        return False, None, str(exc)[:500]
+        return False, None, f"sms: {type(exc).__name__}"
     return True, None, ""
 
 
-def dispatch(report_id: int, *, client: DispatchClient, webhook_timeout: float = 5.0) -> str:
+def dispatch(
+    report_id: int, *, client: DispatchClient, webhook_timeout: float = 5.0, retry_in: float | None = None
+) -> str:
     """Route the report, then deliver it to its team unless that team already has it.
 
-    Returns "delivered", "already" (nothing to send) or raises TransientError (after recording a failed
-    attempt) so that the task retries. Safe to run twice: routing is idempotent and the delivery state is
-    read from the API right before sending.
+    Returns "delivered", "already" (nothing to send) or "busy" (another worker holds the delivery lease:
+    its chain goes on, this one ends), or raises TransientError (after recording a failed attempt) so that
+    the task retries in `retry_in` seconds (None: the task gives up; the server then escalates).
+    Every attempt for one assignment carries the same delivery id, so a team drops repeats.
     """
     info = client.route(report_id)["dispatch"]
     if not info["open"] or info["delivered"] or not info.get("team"):
         return "already"
     if not info.get("lease"):
-        # Another worker is sending it right now; look again later (then it is delivered, or failed).
-        raise TransientError(f"report {report_id} is being delivered by another worker")
+        return "busy"
     team = info["team"]
-    key = f"r{report_id}-t{team['id']}-{uuid.uuid4().hex}"
-    if team.get("webhook_url"):
-        channel = "webhook"
+    if info["channel"] == "webhook":
         ok, status_code, error = deliver_webhook(
             team["webhook_url"],
             team.get("webhook_secret") or "",
             info["message"],
-            delivery_id=key,
+            delivery_id=info["delivery_id"],
             timeout=webhook_timeout,
         )
-    elif team.get("sms_phone"):
-        channel = "sms"
-        ok, status_code, error = deliver_sms(team["sms_phone"], info["sms_text"])
     else:
-        raise PermanentError(f"team {team['id']} has neither a webhook nor an SMS number")
+        ok, status_code, error = deliver_sms(team["sms_phone"], info["sms_text"])
     client.record(
         report_id,
-        key=key,
-        channel=channel,
+        key=info["attempt_key"],
+        channel=info["channel"],
         outcome="success" if ok else "failure",
         status_code=status_code,
         error=error,
+        retry_in=None if ok else retry_in,
     )
     if not ok:
         raise TransientError(f"delivery to team {team['id']} failed: {status_code} {error}")

@@ -24,7 +24,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-.venv/bin/celery -A chaoyang_friendly worker --beat -Q celery,exports --loglevel=INFO --concurrency=2 \
+.venv/bin/celery -A chaoyang_friendly worker --beat -Q dispatch,maintenance,exports --loglevel=INFO --concurrency=2 \
   --schedule="var/celerybeat-schedule" &
 pids+=($!)
 .venv/bin/gunicorn chaoyang_friendly.wsgi --bind "127.0.0.1:$PORT" --workers "${WEB_CONCURRENCY:-3}" \

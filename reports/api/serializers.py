@@ -35,9 +35,9 @@ class PhotoOutputSerializer(serializers.Serializer):
 
 class EventOutputSerializer(serializers.Serializer):
     kind = serializers.CharField()
-    label = serializers.CharField(source="get_kind_display")
+    label = serializers.CharField(source="rider_label")
     at = serializers.DateTimeField()
-    note = serializers.CharField()
+    note = serializers.CharField(source="rider_note")
     actor = serializers.SerializerMethodField()
 
     def get_actor(self, obj: ReportEvent) -> str:

@@ -18,9 +18,10 @@ from accounts.permissions import IsDispatcher, IsRider, IsTeamMember
 from chaoyang_friendly.errors import ApplicationError
 from chaoyang_friendly.geo import make_point
 
-from .. import selectors, services
+from .. import idempotency, selectors, services
 from ..models import Report
 from ..payloads import dispatch_payload
+from ..photos import photo_files_guard
 from .serializers import (
     CategoryOutputSerializer,
     NearbyOutputSerializer,
@@ -71,23 +72,46 @@ class ReportListCreateApi(ListAPIView):
             return Report.objects.none()
         return selectors.report_list_for_rider(user=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: ReportDetailOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                idempotency.HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                description=_(
+                    "可选，1–64 个可见 ASCII 字符，每次上报生成一个。同一骑手用同一键重试时返回第一次保存的随手拍"
+                    "（200，同一 id），不会重复保存，也不计入提交频率限制。"
+                ),
+            )
+        ],
+        responses={201: ReportDetailOutputSerializer, 200: ReportDetailOutputSerializer},
+    )
     def post(self, request: Request) -> Response:
-        _check_submit_rate(request)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        v = serializer.validated_data
-        report = services.report_submit(
-            reporter=request.user,
-            category_code=v["category"],
-            lng=v["lng"],
-            lat=v["lat"],
-            crs=v["crs"],
-            description=v["description"],
-            photos=v["photos"],
-        )
+        submit_key = idempotency.submit_key_from_headers(request.headers)
+        # A retry of a saved submission is answered before the rate limit: retries are never throttled.
+        report = idempotency.report_for_submit_key(reporter=request.user, submit_key=submit_key)
+        if report is None:
+            _check_submit_rate(request)
+            serializer = self.InputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            v = serializer.validated_data
+            report = services.report_submit(
+                reporter=request.user,
+                category_code=v["category"],
+                lng=v["lng"],
+                lat=v["lat"],
+                crs=v["crs"],
+                description=v["description"],
+                photos=v["photos"],
+                submit_key=submit_key,
+            )
+            created = not getattr(report, "submit_replayed", False)
+        else:
+            created = False
         report = selectors.report_get_for_user(user=request.user, pk=report.pk)
-        return Response(ReportDetailOutputSerializer(report, context={"request": request}).data, status=201)
+        body = ReportDetailOutputSerializer(report, context={"request": request}).data
+        return Response(body, status=201 if created else 200)
 
 
 class ReportDetailApi(APIView):
@@ -175,13 +199,15 @@ class ReportEventCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
-        services.report_step(
-            report=report,
-            action=v["kind"],
-            actor=request.user,
-            reason=v["reason"],
-            photos=[v["photo"]] if v.get("photo") else [],
-        )
+        # report_step commits when it returns: the guard around it also sees a failing COMMIT.
+        with photo_files_guard():
+            services.report_step(
+                report=report,
+                action=v["kind"],
+                actor=request.user,
+                reason=v["reason"],
+                photos=[v["photo"]] if v.get("photo") else [],
+            )
         report = selectors.report_get_for_user(user=request.user, pk=pk)
         return Response(ReportDetailOutputSerializer(report, context={"request": request}).data)
 
@@ -210,10 +236,11 @@ class DispatchRouteApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         # report_route returns the report with category, street and team loaded.
         report = services.report_route(report_id=pk, actor=request.user)
+        attempt = services.delivery_claim(report_id=report.pk, actor=request.user)
         return Response(
             {
                 **AssignmentOutputSerializer(report).data,
-                "dispatch": dispatch_payload(report=report, request=request, claim=True),
+                "dispatch": dispatch_payload(report=report, request=request, attempt=attempt),
             }
         )
 
@@ -241,6 +268,7 @@ class DispatchDeliveryCreateApi(APIView):
         outcome = serializers.ChoiceField(choices=["success", "failure"])
         status_code = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=999)
         error = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+        retry_in = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0, max_value=86400)
 
     @extend_schema(
         request=InputSerializer,
@@ -258,6 +286,7 @@ class DispatchDeliveryCreateApi(APIView):
             outcome=v["outcome"],
             status_code=v.get("status_code"),
             error=v["error"],
+            retry_in=v["retry_in"],
             actor=request.user,
         )
         body = {

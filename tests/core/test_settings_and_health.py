@@ -67,11 +67,15 @@ def test_the_embedded_database_migrates_on_spatialite(tmp_path):
     assert (tmp_path / "portal.sqlite3").stat().st_size > 0
 
 
-def test_healthz_reports_database_and_broker(db, client):
+def test_healthz_reports_database_broker_and_worker(db, client):
+    from chaoyang_friendly.celery import heartbeat_write
+
+    heartbeat_write("celery@test-host", ["dispatch", "maintenance"])
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
     assert response.json()["broker"] == "ok"
+    assert response.json()["worker"] == "ok"
     assert response.json()["database_engine"] == "postgis"
 
 

@@ -124,7 +124,7 @@ def worker(world, live_server, tmp_path):
             "chaoyang_friendly",
             "worker",
             "-Q",
-            "celery",
+            "dispatch,maintenance",  # the sweep task reaches the database only through the API
             "--pool=solo",
             "--without-heartbeat",
             "--without-gossip",

@@ -3,10 +3,8 @@ import threading
 import pytest
 from django.db import connection
 
-from reports.models import ReportEvent, ResponseTeam
-from reports.payloads import dispatch_payload
-from reports.selectors import report_for_dispatch
-from reports.services import categories_ensure, report_route
+from reports.models import DeliveryAttempt, Report, ReportEvent, ResponseTeam
+from reports.services import categories_ensure, delivery_claim, report_route
 
 from .factories import ReportFactory
 
@@ -23,7 +21,7 @@ def test_concurrent_route_calls_route_once_and_only_one_worker_may_send(streets,
         try:
             barrier.wait(timeout=10)
             routed = report_route(report_id=report.pk, actor=dispatcher)
-            leases.append(dispatch_payload(report=report_for_dispatch(pk=routed.pk), claim=True)["lease"])
+            leases.append(delivery_claim(report_id=routed.pk, actor=dispatcher) is not None)
         except Exception as exc:
             errors.append(exc)
         finally:
@@ -37,3 +35,7 @@ def test_concurrent_route_calls_route_once_and_only_one_worker_may_send(streets,
     assert errors == []
     assert ReportEvent.objects.filter(report=report, kind="routed").count() == 1
     assert sorted(leases) == [False] * 5 + [True]
+    # The one winner recorded its intent before sending: one pending attempt, under the stable delivery id.
+    attempts = list(DeliveryAttempt.objects.filter(report=report).values_list("outcome", "delivery_id"))
+    routed = Report.objects.get(pk=report.pk)
+    assert attempts == [("pending", f"r{report.pk}-t{routed.team_id}-a1")]

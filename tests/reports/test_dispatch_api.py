@@ -110,25 +110,42 @@ def test_payload_and_deliveries_with_idempotency_key(streets, categories, rider,
     url = f"/api/v1/dispatch/reports/{report.pk}/deliveries/"
     route = f"/api/v1/dispatch/reports/{report.pk}/route/"
     assert client.post(route).json()["dispatch"]["lease"] is False  # the first route call holds it
+    # The first route call's lease expires (its worker vanished): the next caller sends again, under the
+    # same delivery id, and the vanished attempt is marked unknown.
+    DeliveryAttempt.objects.filter(report=report).update(at=timezone.now())
+    Report.objects.filter(pk=report.pk).update(delivery_lease_until=timezone.now() - timedelta(seconds=1))
+    first = client.post(route).json()["dispatch"]
+    delivery_id = f"r{report.pk}-t{teams['DH'].pk}-a1"
+    assert first["lease"] is True and first["delivery_id"] == delivery_id and first["channel"] == "webhook"
     assert client.post(url, {"channel": "webhook", "outcome": "failure"}, format="json").status_code == 400  # no key
     fail = client.post(
         url,
-        {"channel": "webhook", "outcome": "failure", "status_code": 500, "error": "boom"},
+        {"channel": "webhook", "outcome": "failure", "status_code": 500, "error": "http", "retry_in": 2},
         format="json",
-        HTTP_IDEMPOTENCY_KEY="k1",
+        HTTP_IDEMPOTENCY_KEY=first["attempt_key"],
     )
     assert fail.status_code == 201
-    assert client.post(route).json()["dispatch"]["lease"] is True  # the failed attempt freed it for a retry
-    again = client.post(url, {"channel": "webhook", "outcome": "success"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    second = client.post(route).json()["dispatch"]  # the failed attempt freed the lease for a retry
+    assert second["lease"] is True and second["delivery_id"] == delivery_id
+    assert second["attempt_key"] != first["attempt_key"]
+    again = client.post(
+        url, {"channel": "webhook", "outcome": "success"}, format="json", HTTP_IDEMPOTENCY_KEY=first["attempt_key"]
+    )
     assert again.status_code == 200 and again.json() == fail.json()  # same key, same answer
     ok = client.post(
-        url, {"channel": "webhook", "outcome": "success", "status_code": 200}, format="json", HTTP_IDEMPOTENCY_KEY="k2"
+        url,
+        {"channel": "webhook", "outcome": "success", "status_code": 200},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=second["attempt_key"],
     )
     assert ok.status_code == 201
-    assert DeliveryAttempt.objects.filter(report=report).count() == 2
+    outcomes = list(DeliveryAttempt.objects.filter(report=report).order_by("pk").values_list("outcome", flat=True))
+    assert outcomes == ["unknown", "failure", "success"]
+    assert set(DeliveryAttempt.objects.filter(report=report).values_list("delivery_id", flat=True)) == {delivery_id}
     report.refresh_from_db()
     assert report.status == "delivered" and report.delivered_at
     assert client.get(f"/api/v1/dispatch/reports/{report.pk}/").json()["delivered"] is True
+    assert client.post(route).json()["dispatch"]["lease"] is False  # nothing more to send
     kinds = list(ReportEvent.objects.filter(report=report).values_list("kind", flat=True))
     assert kinds == ["routed", "delivery_failed", "delivered"]
     other = _report(streets, categories, rider, point=streets["DH"].centre)
@@ -136,7 +153,7 @@ def test_payload_and_deliveries_with_idempotency_key(streets, categories, rider,
         f"/api/v1/dispatch/reports/{other.pk}/deliveries/",
         {"channel": "sms", "outcome": "success"},
         format="json",
-        HTTP_IDEMPOTENCY_KEY="k2",
+        HTTP_IDEMPOTENCY_KEY=second["attempt_key"],
     )
     assert clash.status_code == 409
 
@@ -150,9 +167,13 @@ def test_sweep_lists_stuck_reports_and_escalates_overdue_ones_once(
         stuck = _report(streets, categories, rider, point=streets["DH"].centre)
         late = _report(streets, categories, rider, point=streets["DH"].centre)
         report_route(report_id=late.pk, actor=dispatcher)
-        assert client.post("/api/v1/dispatch/sweep/").json() == {"redispatch": [], "escalated": []}
+        # Routed with no retry chain alive: nobody is sending it, so it goes back on the queue at once.
+        assert client.post("/api/v1/dispatch/sweep/").json() == {"redispatch": [late.pk], "escalated": []}
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        # The chain the last sweep started is alive for its grace period: no second one.
+        assert client.get("/api/v1/dispatch/pending/").json()["redispatch"] == []
     with time_machine.travel(start + timedelta(seconds=90), tick=False):
-        assert client.get("/api/v1/dispatch/pending/").json()["redispatch"] == [stuck.pk]
+        assert client.get("/api/v1/dispatch/pending/").json()["redispatch"] == [stuck.pk, late.pk]
     with time_machine.travel(start + timedelta(minutes=11), tick=False):
         with django_capture_on_commit_callbacks(execute=True):  # the SMS goes out after commit
             result = client.post("/api/v1/dispatch/sweep/").json()

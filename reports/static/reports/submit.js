@@ -1,5 +1,7 @@
 /* 随手拍 submit page: category buttons, browser location (or a map pick), photos shrunk to 2048 px in the
-   browser, "me too" before submitting, then POST to the API with the session's CSRF token. */
+   browser, "me too" before submitting, then POST to the API with the session's CSRF token.
+   Each report attempt carries one Idempotency-Key: when the network drops the request or its answer, the
+   page retries with the same key and the server returns the report it already saved, never a second one. */
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
@@ -7,10 +9,26 @@
   var $ = function (id) { return document.getElementById(id); };
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var maxPhotos = parseInt(form.dataset.maxPhotos, 10) || 3;
-  var state = { category: null, lng: null, lat: null, crs: "wgs84", photos: [], checkedNearby: false };
+  var state = { category: null, lng: null, lat: null, crs: "wgs84", photos: [], checkedNearby: false, key: null };
   var map = null, marker = null;
+  var RETRY_DELAYS_MS = [1000, 2000, 4000, 8000];  // then the rider taps again (still the same key)
+  var RETRY_STATUSES = { 502: true, 503: true, 504: true };
 
   function error(text) { $("form-error").textContent = text || ""; }
+
+  // One key per report attempt. WeChat's older WebView has no crypto.randomUUID.
+  function newKey() {
+    var c = window.crypto || window.msCrypto;
+    if (c && typeof c.randomUUID === "function") { return c.randomUUID(); }
+    var bytes = new Uint8Array(16), hex = "";
+    if (c && c.getRandomValues) { c.getRandomValues(bytes); }
+    else { for (var i = 0; i < 16; i++) { bytes[i] = Math.floor(Math.random() * 256); } }
+    for (var j = 0; j < 16; j++) { hex += (bytes[j] + 0x100).toString(16).slice(1); }
+    return hex + "-" + Date.now().toString(36);
+  }
+  // What the rider changes is a new report: it gets a new key on the next submit.
+  function formChanged() { state.key = null; }
+  function retrying(on) { $("submit-retrying").hidden = !on; }
 
   form.querySelectorAll("button.cat").forEach(function (btn) {
     btn.addEventListener("click", function () {
@@ -18,6 +36,7 @@
       btn.setAttribute("aria-pressed", "true");
       state.category = btn.dataset.code;
       state.checkedNearby = false;
+      formChanged();
       error("");
     });
   });
@@ -42,6 +61,7 @@
 
   function setPoint(lng, lat, crs, label) {
     state.lng = lng; state.lat = lat; state.crs = crs; state.checkedNearby = false;
+    formChanged();
     $("loc-status").textContent = label + " " + lat.toFixed(5) + ", " + lng.toFixed(5);
     if (map) {
       var shown = (crs === "wgs84" && form.dataset.tilesCrs === "gcj02") ? toGcj02(lng, lat) : [lng, lat];
@@ -86,6 +106,7 @@
 
   $("photo").addEventListener("change", function (e) {
     var files = Array.prototype.slice.call(e.target.files || []);
+    formChanged();
     files.slice(0, maxPhotos - state.photos.length).forEach(function (file) {
       shrink(file).then(function (blob) {
         state.photos.push(blob);
@@ -136,16 +157,37 @@
     data.append("crs", state.crs);
     data.append("description", $("description").value);
     state.photos.forEach(function (blob, i) { data.append("photos", blob, "photo" + i + ".jpg"); });
+    if (!state.key) { state.key = newKey(); }
+    var key = state.key;
     $("submit").disabled = true;
-    fetch(form.dataset.api, { method: "POST", body: data, headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
-      .then(function (res) { return res.json().then(function (b) { return [res, b]; }); })
-      .then(function (rb) {
-        if (rb[0].status === 201) { window.location.href = "/reports/" + rb[1].id + "/"; return; }
-        $("submit").disabled = false;
-        error(rb[1].detail || Object.values(rb[1]).join(" ") || "提交失败");
-      })
-      .catch(function () { $("submit").disabled = false; error("网络不稳定，请重试。"); });
+
+    function done(text) { retrying(false); $("submit").disabled = false; error(text); }
+    function attempt(n) {
+      var headers = { "X-CSRFToken": csrf, "Idempotency-Key": key };
+      fetch(form.dataset.api, { method: "POST", body: data, headers: headers, credentials: "same-origin" })
+        .then(function (res) {
+          if (RETRY_STATUSES[res.status]) { return null; }  // the proxy lost the server: try again
+          return res.json().then(function (b) { return [res, b]; }, function () { return [res, {}]; });
+        }, function () { return null; })  // the request or its answer was lost on the way
+        .then(function (rb) {
+          if (rb === null) {
+            if (n >= RETRY_DELAYS_MS.length) { done(form.dataset.msgOffline); return; }
+            retrying(true);
+            window.setTimeout(function () { attempt(n + 1); }, RETRY_DELAYS_MS[n] + Math.random() * 500);
+            return;
+          }
+          if (rb[0].status === 201 || rb[0].status === 200) {  // 200: a retry, the report saved before
+            state.key = null;
+            window.location.href = "/reports/" + rb[1].id + "/";
+            return;
+          }
+          done(rb[1].detail || Object.values(rb[1]).join(" ") || form.dataset.msgFailed);
+        });
+    }
+    attempt(0);
   }
+
+  $("description").addEventListener("input", formChanged);
 
   $("submit-anyway").addEventListener("click", function () { $("nearby").hidden = true; send(); });
 

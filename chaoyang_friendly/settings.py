@@ -134,7 +134,17 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    # visibility_timeout: a message a worker took but never acknowledged (killed, or cut off from Redis)
+    # returns to the queue after this long. It must exceed the longest countdown (REPORTS_DISPATCH_
+    # BACKOFF_MAX, 300 s) plus a task's run time, or a retry waiting in a worker would run twice; much
+    # longer only delays recovery (the report sweeper re-enqueues from the database anyway).
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT_SECONDS", "900")),
+        "socket_timeout": 5,
+        "socket_connect_timeout": 5,
+        "retry_on_timeout": True,
+        "health_check_interval": 10,
+    }
 else:
     # Embedded: file cache (shared by the web and worker processes) and kombu's filesystem transport.
     CACHES = {
@@ -164,9 +174,15 @@ RATELIMIT_FAIL_OPEN = True
 WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10"))
 HEALTHZ_WORKER_MAX_AGE_SECONDS = float(os.environ.get("HEALTHZ_WORKER_MAX_AGE_SECONDS", "60"))
 HEALTHZ_REQUIRE_WORKER = env_bool("HEALTHZ_REQUIRE_WORKER", True)
+# acks_late + reject_on_worker_lost: a task is acknowledged after it ran, so a killed worker's task runs
+# again (every task is idempotent); prefetch 1: a worker holds one message per process beyond the ones
+# it runs, so a slow webhook does not strand others behind it. Reconnect for ever after a broker restart.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Queues by duty (README, "Scaling out"): `dispatch` needs only the broker, the API URL and a token;
 # `maintenance` (sweeps, escalation, housing and partybranch beat tasks) and `exports` need the database.
 CELERY_TASK_DEFAULT_QUEUE = "maintenance"

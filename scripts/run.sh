@@ -15,20 +15,7 @@ if [ -z "${DISPATCHER_TOKEN:-}" ] && [ -f var/dispatcher.token ]; then
   DISPATCHER_TOKEN="$(cat var/dispatcher.token)"; export DISPATCHER_TOKEN
 fi
 
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  echo; echo ">> stopping"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap stop INT TERM EXIT
-
-.venv/bin/celery -A chaoyang_friendly worker --beat -Q dispatch,maintenance,exports --loglevel=INFO --concurrency=2 \
-  --schedule="var/celerybeat-schedule" &
-pids+=($!)
-.venv/bin/gunicorn chaoyang_friendly.wsgi --bind "127.0.0.1:$PORT" --workers "${WEB_CONCURRENCY:-3}" \
-  --threads 4 --timeout 60 --access-logfile - &
-pids+=($!)
+export PROJECT_DIR="$PWD" VAR_DIR="${VAR_DIR:-$PWD/var}" WEB_CONCURRENCY="${WEB_CONCURRENCY:-3}"
 echo ">> 友好朝阳 on http://127.0.0.1:$PORT/  (admin: /admin/, rider login: /accounts/login/)"
-wait -n
+# supervisord restarts a web server, worker or beat that exits (with a log line) and stops all on Ctrl-C.
+exec .venv/bin/supervisord -c scripts/supervisord.conf

@@ -2,7 +2,7 @@
 
 The publish runs on a small per-process thread pool; the caller waits at most the timeout. A publish that
 completes later is fine (tasks are idempotent); one that is lost is re-enqueued from the database by a
-sweeper. After a failure or a timeout, a breaker makes enqueue() return False at once for
+sweeper. After a failed publish, a breaker makes enqueue() return False at once for
 BROKER_RETRY_AFTER_SECONDS, without touching the broker.
 """
 
@@ -20,6 +20,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 POOL_THREADS = 4
+MAX_PENDING = 256  # publishes waiting for a pool thread; beyond that the sweeper catches up
 WARNING_INTERVAL_SECONDS = 60.0
 
 _lock = threading.Lock()
@@ -27,8 +28,7 @@ _executor: ThreadPoolExecutor | None = None
 _executor_pid = 0
 _open_until = 0.0
 _last_warning = -WARNING_INTERVAL_SECONDS
-_published_once = False
-_pending = 0  # publishes submitted and not finished, at most POOL_THREADS
+_pending = 0  # publishes submitted and not finished, at most MAX_PENDING
 
 
 def _after_fork_in_child() -> None:
@@ -79,7 +79,7 @@ def _trip(task_name: str, reason: str) -> None:
 def _claim_slot() -> bool:
     global _pending
     with _lock:
-        if _pending >= POOL_THREADS:
+        if _pending >= MAX_PENDING:
             return False
         _pending += 1
         return True
@@ -91,15 +91,9 @@ def _release_slot(future: Future | None = None) -> None:
         _pending = max(0, _pending - 1)
 
 
-def _mark_published() -> None:
-    global _published_once
-    _published_once = True
-
-
 def _late_outcome(task_name: str, future: Future) -> None:
     # A slow broker that did take the message is alive: close the breaker instead of waiting it out.
     if future.exception() is None:
-        _mark_published()
         breaker_reset()
     else:
         _trip(task_name, f"late failure: {future.exception()!r}")
@@ -137,14 +131,12 @@ def enqueue(
     try:
         future.result(timeout=wait)
     except FutureTimeout:
-        # A process's first publish imports the transport (~0.1-0.2 s): slow, not down. Don't trip then;
-        # a broker that is really away fails that publish within the connect timeout and trips below.
-        if _published_once:
-            _trip(name, f"no answer within {wait:.3f} s")
+        # Slow is not down (a process's first publish imports the transport; a loaded broker answers
+        # late): the publish goes on in the background and only a failure trips the breaker, so a burst
+        # never turns into reports waiting for the sweeper.
         future.add_done_callback(partial(_late_outcome, name))
         return False
     except Exception as exc:  # noqa: BLE001 - the caller has committed; the sweeper re-enqueues
         _trip(name, f"{type(exc).__name__}: {exc}")
         return False
-    _mark_published()
     return True

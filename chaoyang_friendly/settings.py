@@ -144,6 +144,11 @@ if REDIS_URL:
         "socket_connect_timeout": 5,
         "retry_on_timeout": True,
         "health_check_interval": 10,
+        # Sweep for unacked messages older than visibility_timeout every 10 s (kombu's default scans only
+        # every 10th sweep: 100 s), all of them: after a broker restart a worker cannot requeue the
+        # retries it held, they come back through this sweep (bench/broker_restart.py).
+        "unacked_restore_throttle": 1,
+        "unacked_restore_limit": None,
     }
 else:
     # Embedded: file cache (shared by the web and worker processes) and kombu's filesystem transport.
@@ -159,6 +164,7 @@ else:
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),  # else kombu writes ./control/
         "store_processed": False,
         "polling_interval": 0.01,
     }

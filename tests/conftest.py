@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import RiderProfile, Role, User
 from accounts.services import api_token_create
+from chaoyang_friendly import broker
 from jurisdictions.models import Street
 from jurisdictions.services import streets_load
 
@@ -24,9 +25,19 @@ def _isolated_cache_and_files(settings, tmp_path) -> Iterator[None]:
     settings.SMS_BACKEND = "file"
     settings.SMS_FILE_DIR = str(tmp_path / "sms")
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    _breakers_closed()
     cache.clear()
     yield
     cache.clear()
+    _breakers_closed()
+
+
+def _breakers_closed() -> None:
+    """A test that took the broker or Redis away must not leave the next one skipping them."""
+    broker.breaker_reset()
+    breaker = getattr(cache, "breaker", None)
+    if breaker is not None:
+        breaker.reset()
 
 
 @pytest.fixture

@@ -35,13 +35,6 @@ def _reset_cache_breaker() -> None:
         breaker.reset()
 
 
-@pytest.fixture(autouse=True)
-def _broker_breaker_closed() -> Iterator[None]:
-    broker.breaker_reset()
-    yield
-    broker.breaker_reset()
-
-
 def _wait_until(condition, tries: int = 1000) -> None:
     for _ in range(tries):
         if condition():
@@ -176,9 +169,8 @@ def test_after_a_failed_publish_the_broker_is_skipped_for_a_while(monkeypatch):
     assert len(attempts) == 2
 
 
-def test_a_late_successful_publish_closes_the_breaker(monkeypatch, settings):
+def test_a_slow_publish_does_not_open_the_breaker_and_completes_in_the_background(monkeypatch, settings):
     settings.BROKER_ENQUEUE_TIMEOUT_SECONDS = 0.01
-    monkeypatch.setattr(broker, "_published_once", True)
     release, published = threading.Event(), []
 
     def slow(*args, **kwargs):
@@ -186,27 +178,32 @@ def test_a_late_successful_publish_closes_the_breaker(monkeypatch, settings):
         published.append(kwargs)
 
     monkeypatch.setattr(report_dispatch_task, "apply_async", slow)
-    assert report_dispatch_enqueue(report_id=1) is False
-    assert broker.breaker_open()
+    assert report_dispatch_enqueue(report_id=1) is False  # the caller does not wait
+    assert not broker.breaker_open()  # slow is not down: the next report is still enqueued
     release.set()
-    _wait_until(lambda: not broker.breaker_open())  # the done-callback runs on the pool thread
-    assert not broker.breaker_open()
+    _wait_until(lambda: published)
     assert published == [{"args": [1], "kwargs": {}, "retry": False}]
 
 
-def test_a_slow_first_publish_of_the_process_does_not_open_the_breaker(monkeypatch, settings):
+def test_a_slow_publish_that_then_fails_opens_the_breaker(monkeypatch, settings):
     settings.BROKER_ENQUEUE_TIMEOUT_SECONDS = 0.01
-    monkeypatch.setattr(broker, "_published_once", False)
     release = threading.Event()
-    monkeypatch.setattr(report_dispatch_task, "apply_async", lambda **kwargs: release.wait(10))
+
+    def slow_then_refused(*args, **kwargs):
+        release.wait(10)
+        raise OperationalError("Error 110 connecting to 10.0.0.1:6379. Timed out.")
+
+    monkeypatch.setattr(report_dispatch_task, "apply_async", slow_then_refused)
     assert report_dispatch_enqueue(report_id=1) is False
     assert not broker.breaker_open()
     release.set()
+    _wait_until(broker.breaker_open)  # the done-callback runs on the pool thread
+    assert broker.breaker_open()
 
 
-def test_publishes_pending_on_every_pool_thread_are_not_queued_behind(monkeypatch, settings):
+def test_a_backlog_beyond_max_pending_is_left_to_the_sweeper(monkeypatch, settings):
     settings.BROKER_ENQUEUE_TIMEOUT_SECONDS = 0.01
-    monkeypatch.setattr(broker, "_published_once", False)  # timeouts alone do not open the breaker
+    monkeypatch.setattr(broker, "MAX_PENDING", 2)
     release, attempts = threading.Event(), []
 
     def hung(**kwargs):
@@ -214,11 +211,11 @@ def test_publishes_pending_on_every_pool_thread_are_not_queued_behind(monkeypatc
         release.wait(10)
 
     monkeypatch.setattr(report_dispatch_task, "apply_async", hung)
-    results = [report_dispatch_enqueue(report_id=i) for i in range(broker.POOL_THREADS + 3)]
-    assert results == [False] * (broker.POOL_THREADS + 3)
+    results = [report_dispatch_enqueue(report_id=i) for i in range(5)]
+    assert results == [False] * 5
     release.set()
     _wait_until(lambda: broker._pending == 0)
-    assert len(attempts) == broker.POOL_THREADS
+    assert [a["args"] for a in attempts] == [[0], [1]]  # the rest never queued behind the hung ones
 
 
 def test_the_enqueue_publishes_when_the_broker_answers(monkeypatch):

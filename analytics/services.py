@@ -1,6 +1,7 @@
 """Writes of the analytics app: export jobs."""
 
 import tempfile
+from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
@@ -47,9 +48,26 @@ def export_job_create(*, user: Any, name: str, params: dict[str, str]) -> Export
     job = ExportJob.objects.create(user=user, name=name, params=params)
     from .tasks import export_job_run_task
 
-    # Bounded: a broker that is away must not hold the request; the job then stays `queued` (no sweeper yet).
+    # Bounded: a broker that is away must not hold the request; the job then stays `queued` until
+    # export_jobs_requeue (beat) sends it again.
     transaction.on_commit(lambda: enqueue(export_job_run_task, args=[job.pk]))
     return job
+
+
+def export_jobs_requeue(*, older_than_seconds: float, limit: int = 100) -> list[int]:
+    """Enqueue again the jobs still queued after `older_than_seconds` (the broker lost or never took
+    them); returns their ids. Running a job twice is harmless: export_job_run claims it first."""
+    from .tasks import export_job_run_task
+
+    before = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        ExportJob.objects.filter(status=ExportJob.Status.QUEUED, created_at__lt=before)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for job_id in ids:
+        enqueue(export_job_run_task, args=[job_id])
+    return ids
 
 
 def export_job_run(*, job_id: int) -> ExportJob | None:

@@ -195,6 +195,7 @@ CELERY_TASK_DEFAULT_QUEUE = "maintenance"
 CELERY_TASK_ROUTES = {
     "reports.dispatch": {"queue": "dispatch"},
     "reports.webhook_ping": {"queue": "dispatch"},
+    "analytics.export_jobs_requeue": {"queue": "maintenance"},
     "analytics.*": {"queue": "exports"},
 }
 CELERY_TASK_IGNORE_RESULT = True

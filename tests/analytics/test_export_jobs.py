@@ -129,3 +129,28 @@ def test_the_analyst_page_lists_every_export_and_queues_a_job(streets, analyst, 
     # a street sees only its own street in the filter
     html = admin_client_for(staff_a).get("/analytics/").content.decode()
     assert "双井街道" in html and "三里屯街道" not in html
+
+
+def test_a_job_the_broker_lost_is_sent_again_by_beat_and_runs_once(streets, analyst, monkeypatch):
+    """A job created while the broker was away stays queued; the maintenance sweep enqueues it again."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from analytics import services
+    from analytics.tasks import export_job_run_task
+
+    sent: list[list[int]] = []
+    monkeypatch.setattr(services, "enqueue", lambda task, args: sent.append(list(args)) or False)
+    job = export_job_create(user=analyst, name="riders", params={})
+    assert services.export_jobs_requeue(older_than_seconds=120) == []  # too young: maybe still on its way
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        assert services.export_jobs_requeue(older_than_seconds=120) == [job.pk]
+    assert sent == [[job.pk]]
+    export_job_run_task.run(job.pk)
+    export_job_run_task.run(job.pk)  # the broker delivered both copies: the second does nothing
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        assert services.export_jobs_requeue(older_than_seconds=120) == []

@@ -2,7 +2,6 @@
 access (dispatch workers, which only hold an API token, do not consume it)."""
 
 from celery import shared_task
-
 from django.conf import settings
 
 from .services import export_job_run, export_jobs_requeue

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery, bootsteps
-from celery.worker.consumer import Consumer
+from kombu.transport import redis as kombu_redis
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chaoyang_friendly.settings")
 
@@ -15,8 +15,6 @@ logger = logging.getLogger(__name__)
 app = Celery("chaoyang_friendly")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The worker's consumer: Celery's, with the reconnect guard below (bench/broker_restart.py shows why).
-app.conf.worker_consumer = "chaoyang_friendly.celery:GuardedConsumer"
 
 
 @app.on_after_configure.connect
@@ -29,29 +27,24 @@ def _make_filesystem_queue(sender: Celery, **kwargs: object) -> None:
 
 
 # --- Reconnect guard ------------------------------------------------------------------------------
-# kombu 5.7 / celery 5.7 with Redis: when the broker goes away while the worker holds unacked messages
-# (retries waiting for their countdown), Consumer.on_connection_error_after_connected() first collect()s the
-# connection (closing the channel fails: Redis is down; then the transport's `client` is set to None) and
-# then close()s it; the second close tries to requeue the unacked messages, builds a new Redis pool from
-# `transport.client` and raises AttributeError ('NoneType' object has no attribute 'hostname'), which is no
-# connection error: "Unrecoverable error", the worker exits. Nothing can be requeued then anyway (Redis is
-# down; the messages stay in Redis' unacked hash and return after visibility_timeout), so the guard lets
-# only that close fail quietly and the consumer reconnects as Celery means it to.
-class GuardedConsumer(Consumer):
-    def on_connection_error_after_connected(self, exc: Exception) -> None:
-        connection = self.connection
-        if connection is not None:
-            close = connection.close
+# kombu 5.7 + Redis: when the broker goes away while the worker holds unacked messages (retries waiting for
+# their countdown), Celery drops the broken connection (Connection.collect() sets the transport's `client`
+# to None), but its channel outlives it: closing it (to requeue the unacked messages) or acking/rejecting a
+# message of it (a task that finishes after the loss) makes the channel build a new Redis pool from
+# `transport.client` -> AttributeError ('NoneType' object has no attribute 'hostname'), which is no
+# connection error: "Unrecoverable error", the worker exits (bench/broker_restart.py: 0/5 survived).
+# The guard turns it into the connection error it is: Celery logs it and reconnects; the messages stay in
+# Redis' unacked hash and return after visibility_timeout (tasks are idempotent).
+_connparams_unguarded = kombu_redis.Channel._connparams
 
-            def close_broken_connection() -> None:
-                try:
-                    close()
-                except AttributeError:
-                    logger.warning("broker connection lost; its unacked messages return after the "
-                                   "visibility timeout", exc_info=True)
 
-            connection.close = connection.release = close_broken_connection  # type: ignore[method-assign]
-        super().on_connection_error_after_connected(exc)
+def _connparams_guarded(self: Any, asynchronous: bool = False) -> dict:
+    if self.connection.client is None:
+        raise kombu_redis.redis.exceptions.ConnectionError("kombu: the channel's broker connection is closed")
+    return _connparams_unguarded(self, asynchronous=asynchronous)
+
+
+kombu_redis.Channel._connparams = _connparams_guarded  # type: ignore[method-assign]
 
 
 # --- Worker heartbeat ------------------------------------------------------------------------------

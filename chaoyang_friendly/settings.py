@@ -109,7 +109,14 @@ else:
         "default": {
             "ENGINE": "django.contrib.gis.db.backends.spatialite",
             "NAME": str(VAR_DIR / "portal.sqlite3"),
-            "OPTIONS": {"timeout": 20},
+            # WAL: readers never wait for the writer. IMMEDIATE: a transaction takes the write lock when
+            # it starts, so two writers queue for `timeout` seconds instead of one failing at once with
+            # "database is locked" when it upgrades a read lock (web, worker and beat share the file).
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     }
 # Parallel developers/CI jobs can keep their test databases apart.
@@ -145,10 +152,9 @@ if REDIS_URL:
         "retry_on_timeout": True,
         "health_check_interval": 10,
         # Sweep for unacked messages older than visibility_timeout every 10 s (kombu's default scans only
-        # every 10th sweep: 100 s), all of them: after a broker restart a worker cannot requeue the
-        # retries it held, they come back through this sweep (bench/broker_restart.py).
+        # every 10th sweep: 100 s): after a broker restart a worker cannot requeue the retries it held,
+        # they come back through this sweep (bench/broker_restart.py).
         "unacked_restore_throttle": 1,
-        "unacked_restore_limit": None,
     }
 else:
     # Embedded: file cache (shared by the web and worker processes) and kombu's filesystem transport.
@@ -159,6 +165,7 @@ else:
         }
     }
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "chaoyang_friendly.kombu_filesystem:Transport"  # whole messages only
     _queue = VAR_DIR / "celery" / "queue"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),

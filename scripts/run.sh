@@ -7,15 +7,15 @@ scripts/bootstrap.sh run
 PY=.venv/bin/python
 export PORT="${PORT:-8000}"
 export API_BASE_URL="${API_BASE_URL:-http://127.0.0.1:$PORT}"
-mkdir -p var
+export PROJECT_DIR="$PWD" VAR_DIR="${VAR_DIR:-$PWD/var}" WEB_CONCURRENCY="${WEB_CONCURRENCY:-3}"
+mkdir -p "$VAR_DIR"
 $PY manage.py migrate --noinput -v0
 $PY manage.py load_demo
 $PY manage.py collectstatic --noinput -v0
-if [ -z "${DISPATCHER_TOKEN:-}" ] && [ -f var/dispatcher.token ]; then
-  DISPATCHER_TOKEN="$(cat var/dispatcher.token)"; export DISPATCHER_TOKEN
+if [ -z "${DISPATCHER_TOKEN:-}" ] && [ -f "$VAR_DIR/dispatcher.token" ]; then
+  DISPATCHER_TOKEN="$(cat "$VAR_DIR/dispatcher.token")"; export DISPATCHER_TOKEN
 fi
 
-export PROJECT_DIR="$PWD" VAR_DIR="${VAR_DIR:-$PWD/var}" WEB_CONCURRENCY="${WEB_CONCURRENCY:-3}"
 echo ">> 友好朝阳 on http://127.0.0.1:$PORT/  (admin: /admin/, rider login: /accounts/login/)"
 # supervisord restarts a web server, worker or beat that exits (with a log line) and stops all on Ctrl-C.
 exec .venv/bin/supervisord -c scripts/supervisord.conf

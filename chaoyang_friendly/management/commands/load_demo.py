@@ -1,7 +1,7 @@
 """Load the demo: streets, demo accounts of every role, then each domain app's demo data.
 
-Idempotent: running it again changes nothing that is already there (passwords of existing accounts are
-only reset when DEMO_PASSWORD is set). Each domain app may provide `<app>/demo.py` with
+Idempotent: running it again changes nothing that is already there (a password of an existing account is
+changed only when DEMO_PASSWORD names a different one). Each domain app may provide `<app>/demo.py` with
 `load(*, stdout, small: bool) -> None`.
 """
 
@@ -73,7 +73,9 @@ class Command(BaseCommand):
                     **extra,
                 },
             )
-            if is_person_staff and (created or password):
+            # An existing account keeps its password (and its users their sessions) unless DEMO_PASSWORD
+            # names a different one: a restart of `make run` logs nobody out.
+            if is_person_staff and (created or (password and not user.check_password(password))):
                 if not password and not generated:
                     generated = secrets.token_urlsafe(9)
                 user.set_password(password or generated)

@@ -11,9 +11,9 @@ Set as CELERY_BROKER_TRANSPORT = "chaoyang_friendly.kombu_filesystem:Transport" 
 """
 
 import os
+import time
 import uuid
 from pathlib import Path
-from time import monotonic
 
 from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
@@ -23,7 +23,8 @@ from kombu.utils.json import dumps, loads
 
 class Channel(filesystem.Channel):
     def _put(self, queue: str, payload: dict, **kwargs: object) -> None:
-        name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
+        # Consumers take files in name order: nanoseconds keep a burst in the order it was sent.
+        name = f"{time.time_ns():020d}_{uuid.uuid4()}.{queue}.msg"
         folder = Path(self.data_folder_out)
         partial = folder / f".{name}.part"  # never matches a consumer's "*.<queue>.msg"
         try:

@@ -140,3 +140,22 @@ def test_load_demo_is_idempotent(streets, settings, tmp_path):
     assert roles >= {"rider", "street_staff", "district_staff", "dispatcher"}
     staff = User.objects.get(phone="13800000002")
     assert staff.street.code == "SJ" and staff.is_staff
+
+
+def test_a_second_load_demo_keeps_staff_passwords_and_sessions(streets, settings, tmp_path, monkeypatch):
+    """make run loads the demo on every start: a clerk's password (and so their session) must survive."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setenv("DEMO_PASSWORD", "Demo-Pass-2026!")
+    call_command("load_demo", "--small", stdout=StringIO())
+    before = User.objects.get(phone="13800000002").password
+    call_command("load_demo", "--small", stdout=StringIO())
+    assert User.objects.get(phone="13800000002").password == before  # same salt: sessions stay valid
+    monkeypatch.setenv("DEMO_PASSWORD", "Another-Pass-2026!")
+    call_command("load_demo", "--small", stdout=StringIO())
+    assert User.objects.get(phone="13800000002").check_password("Another-Pass-2026!")

@@ -1,11 +1,12 @@
 """The Celery app. Broker: Redis when REDIS_URL is set, else kombu's filesystem transport under var/."""
 
+import gc
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
 from kombu.transport import redis as kombu_redis
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chaoyang_friendly.settings")
@@ -113,3 +114,19 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 
 
 app.steps["consumer"].add(WorkerHeartbeat)
+
+
+@signals.task_failure.connect
+def _task_failure_count(sender: Any = None, **kwargs: object) -> None:
+    """Counted for /metrics (chaoyang_celery_task_failures); fires once a task has failed for good."""
+    from .metrics import task_failure_record
+
+    task_failure_record(getattr(sender, "name", "?"))
+
+
+@signals.worker_process_init.connect
+@signals.worker_ready.connect
+def _freeze_loaded_objects(**kwargs: object) -> None:
+    """As in wsgi.py: long-lived objects leave the collector's generations (no full-collection pauses)."""
+    gc.collect()
+    gc.freeze()

@@ -153,7 +153,8 @@ def test_the_enqueue_returns_while_a_hung_publish_is_still_running(monkeypatch, 
     assert finished.wait(10)
 
 
-def test_after_a_failed_publish_the_broker_is_skipped_for_a_while(monkeypatch):
+def test_after_a_failed_publish_the_broker_is_skipped_for_a_while(monkeypatch, settings):
+    settings.BROKER_ENQUEUE_TIMEOUT_SECONDS = 5  # see the failure within the call
     attempts = []
 
     def failing(*args, **kwargs):
@@ -218,7 +219,8 @@ def test_a_backlog_beyond_max_pending_is_left_to_the_sweeper(monkeypatch, settin
     assert [a["args"] for a in attempts] == [[0], [1]]  # the rest never queued behind the hung ones
 
 
-def test_the_enqueue_publishes_when_the_broker_answers(monkeypatch):
+def test_the_enqueue_publishes_when_the_broker_answers(monkeypatch, settings):
+    settings.BROKER_ENQUEUE_TIMEOUT_SECONDS = 5  # wait for the confirmation (requests wait 0 s by default)
     published = []
     monkeypatch.setattr(report_dispatch_task, "apply_async", lambda **kwargs: published.append(kwargs))
     assert report_dispatch_enqueue(report_id=5) is True

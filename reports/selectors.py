@@ -80,7 +80,7 @@ def report_nearby_open(*, point: Point, category: Category, metres: float) -> Qu
 
 def report_for_dispatch(*, pk: object) -> Report:
     try:
-        return Report.objects.select_related("category", "street", "team").get(pk=pk)
+        return Report.objects.select_related("category", "street", "team").defer("street__boundary").get(pk=pk)
     except (Report.DoesNotExist, ValueError, TypeError):
         raise Http404(_("未找到。")) from None
 

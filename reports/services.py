@@ -182,7 +182,12 @@ def report_route(*, report_id: int, actor: User) -> Report:
     Idempotent: the claim is a conditional UPDATE … WHERE status='submitted'; whoever loses (or calls
     again later) gets the assignment that is already there.
     """
-    report = Report.objects.select_related("category", "street", "team").filter(pk=report_id).first()
+    report = (
+        Report.objects.select_related("category", "street", "team")
+        .defer("street__boundary")
+        .filter(pk=report_id)
+        .first()
+    )
     if report is None:
         raise NotFoundError(_("未找到该随手拍。"))
     if report.status != S.SUBMITTED:
@@ -203,7 +208,7 @@ def report_route(*, report_id: int, actor: User) -> Report:
     }
     won = Report.objects.filter(pk=report.pk, status=S.SUBMITTED).update(**fields)
     if not won:  # another caller routed it in between: return theirs
-        return Report.objects.select_related("category", "street", "team").get(pk=report.pk)
+        return Report.objects.select_related("category", "street", "team").defer("street__boundary").get(pk=report.pk)
     for name, value in fields.items():
         setattr(report, name, value)
     event_add(
@@ -312,7 +317,12 @@ def _staff_phones(report: Report) -> list[str]:
 
 
 def _notify_undeliverable(report_id: int) -> None:
-    report = Report.objects.select_related("category", "street", "team").filter(pk=report_id).first()
+    report = (
+        Report.objects.select_related("category", "street", "team")
+        .defer("street__boundary")
+        .filter(pk=report_id)
+        .first()
+    )
     if report is None:
         return
     text = _(

@@ -10,19 +10,13 @@ These tests do not use pytest-django's database: the harness talks to its own sc
 """
 
 import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from tests.faults import harness as fh
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(
-        not shutil.which("redis-server"), reason="needs Debian's redis-server (apt install redis-server)"
-    ),
-]
+pytestmark = [pytest.mark.integration]  # scripts/bootstrap.sh installs redis-server for `make test`
 
 
 @pytest.fixture(autouse=True)
@@ -59,8 +53,8 @@ def test_broker_down_saves_every_submission_and_the_sweeper_delivers_each_once(h
     _held(r)
     assert r.extras["http5xx"] == 0 and r.extras["unretried_fail"] == 0, _show(r)
     assert r.extras["maintenance_alive"] == 1 and r.extras["healthz"] == 200, _show(r)
-    # The enqueue is bounded: a submission does not wait for the absent broker.
-    assert r.extras["p95_outage_submit_ms"] < 1000, _show(r)
+    # How long a submission waited during the outage is printed (p95_outage_submit_ms), not asserted:
+    # timings belong to the bench (bench/faults.py), not to pass/fail.
 
 
 def test_control_broker_down_without_beat_leaves_reports_undelivered(h):

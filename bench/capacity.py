@@ -27,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,7 +35,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from soak import DH, MIX  # noqa: E402
+from soak import MIX, rider_action  # noqa: E402
 
 PY = str(ROOT / ".venv/bin/python")
 DB = f"capacity_{os.getpid()}"
@@ -131,27 +130,10 @@ def main() -> None:
         names, weights = zip(*MIX, strict=True)
 
         def one(action: str, results: list, errors: list) -> None:
-            lng, lat = DH[0] + random.uniform(-0.05, 0.05), DH[1] + random.uniform(-0.05, 0.05)
             s = session()
             start = time.monotonic()
             try:
-                if action == "nearby":
-                    r = s.get(f"{base}/api/v1/stations/", params={"lng": lng, "lat": lat}, timeout=30)
-                elif action == "detail":
-                    r = s.get(f"{base}/api/v1/stations/{random.choice(ids)}/", timeout=30)
-                elif action == "checkin":
-                    r = s.post(f"{base}/api/v1/stations/checkin/{random.choice(codes)}/", timeout=30)
-                elif action == "report":
-                    r = s.post(
-                        f"{base}/api/v1/reports/",
-                        data={"category": "obstacle", "lng": f"{lng:.6f}", "lat": f"{lat:.6f}"},
-                        headers={"Idempotency-Key": uuid.uuid4().hex},
-                        timeout=30,
-                    )
-                elif action == "housing":
-                    r = s.get(f"{base}/api/v1/housing/projects/", timeout=30)
-                else:
-                    r = s.get(f"{base}/api/v1/activities/", timeout=30)
+                r = rider_action(s, base, action, station_ids=ids, codes=codes)
                 if r.status_code >= 500 or r.status_code in (401, 403, 404, 429):
                     errors.append(f"{action}:{r.status_code}")
             except requests.RequestException as exc:

@@ -38,6 +38,29 @@ MIX = [("nearby", 40), ("detail", 20), ("checkin", 10), ("report", 5), ("housing
 DH = (116.4690, 40.0130)
 
 
+def rider_action(
+    session: requests.Session, base: str, action: str, *, station_ids: list[str], codes: list[str]
+) -> requests.Response:
+    """One request of the rider mix (bench/capacity.py sends the same), somewhere around 东湖."""
+    lng, lat = DH[0] + random.uniform(-0.02, 0.02), DH[1] + random.uniform(-0.02, 0.02)
+    if action == "nearby":
+        return session.get(f"{base}/api/v1/stations/", params={"lng": lng, "lat": lat}, timeout=30)
+    if action == "detail":
+        return session.get(f"{base}/api/v1/stations/{random.choice(station_ids)}/", timeout=30)
+    if action == "checkin":
+        return session.post(f"{base}/api/v1/stations/checkin/{random.choice(codes)}/", timeout=30)
+    if action == "report":
+        return session.post(
+            f"{base}/api/v1/reports/",
+            data={"category": "obstacle", "lng": f"{lng:.6f}", "lat": f"{lat:.6f}", "description": "soak"},
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+            timeout=30,
+        )
+    if action == "housing":
+        return session.get(f"{base}/api/v1/housing/projects/", timeout=30)
+    return session.get(f"{base}/api/v1/activities/", timeout=30)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,29 +128,14 @@ def main() -> None:
         next_report = 0.0
         while time.monotonic() < end and not stop["now"]:
             action = random.choices(names, weights)[0]
-            lng, lat = DH[0] + random.uniform(-0.02, 0.02), DH[1] + random.uniform(-0.02, 0.02)
+            if action == "report":
+                if time.monotonic() < next_report:
+                    action = "nearby"
+                else:  # the rider's own limit allows 20 reports an hour; stay under 3 a minute
+                    next_report = time.monotonic() + 20
             try:
-                if action == "nearby":
-                    r = session.get(f"{base}/api/v1/stations/", params={"lng": lng, "lat": lat}, timeout=30)
-                elif action == "detail":
-                    r = session.get(f"{base}/api/v1/stations/{random.choice(ids)}/", timeout=30)
-                elif action == "checkin":
-                    r = session.post(f"{base}/api/v1/stations/checkin/{random.choice(codes)}/", timeout=30)
-                elif action == "report" and time.monotonic() >= next_report:
-                    next_report = (
-                        time.monotonic() + 20
-                    )  # the rider's own rate limit allows 20 an hour; we stay under 3/min
-                    r = session.post(
-                        f"{base}/api/v1/reports/",
-                        data={"category": "obstacle", "lng": f"{lng:.6f}", "lat": f"{lat:.6f}", "description": "soak"},
-                        headers={"Idempotency-Key": uuid.uuid4().hex},
-                        timeout=30,
-                    )
-                    counts["reports"] += r.status_code in (200, 201)
-                elif action == "housing":
-                    r = session.get(f"{base}/api/v1/housing/projects/", timeout=30)
-                else:
-                    r = session.get(f"{base}/api/v1/activities/", timeout=30)
+                r = rider_action(session, base, action, station_ids=ids, codes=codes)
+                counts["reports"] += action == "report" and r.status_code in (200, 201)
                 counts["requests"] += 1
                 counts["errors_5xx"] += r.status_code >= 500
             except requests.RequestException:

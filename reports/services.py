@@ -56,6 +56,11 @@ def report_dispatch_enqueue(*, report_id: int) -> bool:
     return enqueue(report_dispatch_task, args=[report_id])
 
 
+def _with_assignment() -> Any:
+    """Reports with what routing and delivery read (the street's polygon stays in the database)."""
+    return Report.objects.select_related("category", "street", "team").defer("street__boundary")
+
+
 def _category(code: str) -> Category:
     category = Category.objects.filter(code=str(code or ""), is_active=True).first()
     if category is None:
@@ -182,12 +187,7 @@ def report_route(*, report_id: int, actor: User) -> Report:
     Idempotent: the claim is a conditional UPDATE … WHERE status='submitted'; whoever loses (or calls
     again later) gets the assignment that is already there.
     """
-    report = (
-        Report.objects.select_related("category", "street", "team")
-        .defer("street__boundary")
-        .filter(pk=report_id)
-        .first()
-    )
+    report = _with_assignment().filter(pk=report_id).first()
     if report is None:
         raise NotFoundError(_("未找到该随手拍。"))
     if report.status != S.SUBMITTED:
@@ -208,7 +208,7 @@ def report_route(*, report_id: int, actor: User) -> Report:
     }
     won = Report.objects.filter(pk=report.pk, status=S.SUBMITTED).update(**fields)
     if not won:  # another caller routed it in between: return theirs
-        return Report.objects.select_related("category", "street", "team").defer("street__boundary").get(pk=report.pk)
+        return _with_assignment().get(pk=report.pk)
     for name, value in fields.items():
         setattr(report, name, value)
     event_add(
@@ -317,12 +317,7 @@ def _staff_phones(report: Report) -> list[str]:
 
 
 def _notify_undeliverable(report_id: int) -> None:
-    report = (
-        Report.objects.select_related("category", "street", "team")
-        .defer("street__boundary")
-        .filter(pk=report_id)
-        .first()
-    )
+    report = _with_assignment().filter(pk=report_id).first()
     if report is None:
         return
     text = _(

@@ -1,4 +1,3 @@
-from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -9,7 +8,9 @@ from .models import ApiToken, hash_secret
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Bearer <token>` (or `Token <token>`), checked against the stored SHA-256."""
+    """`Authorization: Bearer <token>` (or `Token <token>`), checked against the stored SHA-256.
+
+    Revoked and expired tokens are refused; a rider token's expiry slides forward with use."""
 
     keywords = ("bearer", "token")
 
@@ -27,9 +28,11 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("账户已停用。"))
         now = timezone.now()
-        # One write per token per few minutes, not one per request.
-        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        if token.session_key or not token.is_live_at(now):
+            raise exceptions.AuthenticationFailed(_("令牌已过期，请重新登录。"))
+        from .services import api_token_touch  # services → errors → DRF views → this module
+
+        api_token_touch(token=token, now=now)
         return token.user, token
 
     def authenticate_header(self, request: Any) -> str:

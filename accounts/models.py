@@ -1,5 +1,8 @@
+import datetime
 import hashlib
+import hmac
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -71,6 +74,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        # Granted explicitly to a user or group (never by role): see full phone numbers in the admin.
+        permissions = [("view_personal_data", _("可查看未脱敏的个人信息"))]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(role=Role.STREET_STAFF) | Q(street__isnull=False),
@@ -143,8 +148,20 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def sms_code_key() -> bytes:
+    """The server secret that keys the SMS-code HMAC: SMS_CODE_KEY, else derived from SECRET_KEY."""
+    if settings.SMS_CODE_KEY:
+        return settings.SMS_CODE_KEY.encode()
+    return hashlib.sha256(b"chaoyang-friendly/sms-code\0" + settings.SECRET_KEY.encode()).digest()
+
+
+def hash_sms_code(phone: str, code: str) -> str:
+    """HMAC-SHA256 of `phone:code` under the server secret: a leaked table alone does not give codes."""
+    return hmac.new(sms_code_key(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
 class SmsCode(models.Model):
-    """A one-time login code. Only its hash is stored; `attempts` counts wrong guesses."""
+    """A one-time login code. Only its keyed HMAC is stored; `attempts` counts wrong guesses."""
 
     phone = models.CharField(_("手机号"), max_length=11, db_index=True)
     code_hash = models.CharField(_("验证码摘要"), max_length=64)
@@ -157,16 +174,21 @@ class SmsCode(models.Model):
     class Meta:
         verbose_name = _("短信验证码")
         verbose_name_plural = _("短信验证码")
-        indexes = [models.Index(fields=["phone", "-created_at"], name="smscode_phone_recent")]
+        indexes = [
+            models.Index(fields=["phone", "-created_at"], name="smscode_phone_recent"),
+            models.Index(fields=["ip", "-created_at"], name="smscode_ip_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{mask_phone(self.phone)} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ApiToken(TimeStampedModel):
-    """A bearer token for the API (riders after SMS login, dispatch workers, response teams).
+    """A bearer token for the API (riders after SMS login, dispatch workers, response teams), or a rider's
+    web session (`session_key` set; its secret is never handed out).
 
-    Only the SHA-256 of the token is stored; the token itself is shown once.
+    Only the SHA-256 of the token is stored; the token itself is shown once. Rider tokens expire
+    (`expires_at`, pushed forward on use); service-account tokens have none.
     """
 
     user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens")
@@ -175,6 +197,8 @@ class ApiToken(TimeStampedModel):
     prefix = models.CharField(_("前缀"), max_length=8)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    session_key = models.CharField(_("网页会话"), max_length=40, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("API 令牌")
@@ -182,3 +206,10 @@ class ApiToken(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name or self.user} ({self.prefix}…)"
+
+    @property
+    def masked_prefix(self) -> str:
+        return f"{self.prefix[:4]}…" if not self.session_key else ""
+
+    def is_live_at(self, now: "datetime.datetime") -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -13,6 +13,7 @@ from chaoyang_friendly.scoping import user_sees_all_streets, user_street_id
 from jurisdictions.models import Street
 
 MAX_RANGE_DAYS = 3660
+MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,12 @@ def _parse_date(params: Any, name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise ApplicationError(_("参数 %(name)s 必须是 YYYY-MM-DD 格式的日期。") % {"name": name}) from None
+    if not MIN_DATE <= day <= MAX_DATE:  # 9999-12-31 has no "day after" (Filters.end)
+        raise ApplicationError(_("参数 %(name)s 超出了可用的日期范围。") % {"name": name})
+    return day
 
 
 def parse_filters(params: Any, user: Any) -> Filters:

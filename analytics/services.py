@@ -1,4 +1,4 @@
-"""Writes of the analytics app: export jobs."""
+"""Writes of the analytics app: export jobs, their downloads and the removal of old files."""
 
 import tempfile
 from datetime import timedelta
@@ -14,6 +14,7 @@ from accounts.sms import send_sms
 from chaoyang_friendly.broker import enqueue
 from chaoyang_friendly.csvexport import csv_lines, export_log_start, user_may_unmask
 from chaoyang_friendly.errors import NotFoundError
+from chaoyang_friendly.models import ExportLog
 
 from .filters import parse_filters
 from .models import ExportJob
@@ -96,9 +97,10 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
             job.file.save(f"{job.name}-{stamp}.csv", File(handle), save=False)
         log.refresh_from_db()
         job.rows_written = log.row_count or 0
+        job.personal_data = unmask
         job.status = ExportJob.Status.DONE
         job.finished_at = timezone.now()
-        job.save(update_fields=["file", "rows_written", "status", "finished_at", "updated_at"])
+        job.save(update_fields=["file", "rows_written", "personal_data", "status", "finished_at", "updated_at"])
     except Exception as exc:
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
@@ -111,3 +113,36 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
             % {"name": job.name, "n": job.rows_written},
         )
     return job
+
+
+def export_job_file_open(*, job: ExportJob, user: Any) -> File:
+    """Open a finished job's file for its owner (the caller has checked ownership) and log the download
+    in ExportLog, as every other export channel is logged. Raises FileNotFoundError if the file is gone."""
+    handle = job.file.open("rb")
+    ExportLog.objects.create(
+        user=user,
+        name=job.name,
+        filters={**job.params, "job": job.pk},
+        channel="job-download",
+        personal_data=job.personal_data,
+        row_count=job.rows_written,
+        finished_at=timezone.now(),
+    )
+    return handle
+
+
+def export_files_remove(*, older_than: timedelta, limit: int = 500) -> int:
+    """Delete the files of jobs finished more than `older_than` ago and mark the jobs expired; returns how
+    many. The file goes first: a run cut short leaves the job to the next run, never a file without a job."""
+    before = timezone.now() - older_than
+    jobs = list(
+        ExportJob.objects.filter(status=ExportJob.Status.DONE, finished_at__lt=before)
+        .exclude(file="")
+        .order_by("finished_at")[:limit]
+    )
+    for job in jobs:
+        job.file.storage.delete(job.file.name)
+        ExportJob.objects.filter(pk=job.pk, file=job.file.name).update(
+            file="", status=ExportJob.Status.EXPIRED, updated_at=timezone.now()
+        )
+    return len(jobs)

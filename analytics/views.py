@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -15,7 +15,7 @@ from . import charts
 from .filters import parse_filters
 from .models import ExportJob
 from .registry import EXPORTS
-from .services import export_definition, export_job_create, export_job_progress
+from .services import export_definition, export_job_create, export_job_file_open, export_job_progress
 
 
 def _error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
@@ -68,12 +68,17 @@ def export_job_start(request: HttpRequest, name: str) -> HttpResponse:
 
 @staff_member_required
 def export_job_download(request: HttpRequest, pk: int) -> HttpResponse:
-    job = ExportJob.objects.filter(pk=pk, user=request.user, status=ExportJob.Status.DONE).first()
-    if job is None or not job.file:
+    """The owner's finished export file (private storage, no URL of its own); 404 for anyone else."""
+    job = ExportJob.objects.filter(pk=pk, user=request.user, status=ExportJob.Status.DONE).exclude(file="").first()
+    if job is None:
         raise Http404(_("未找到。"))
-    from django.http import FileResponse
-
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+    try:
+        handle = export_job_file_open(job=job, user=request.user)
+    except FileNotFoundError:
+        raise Http404(_("未找到。")) from None
+    response = FileResponse(handle, as_attachment=True, filename=job.download_name)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_member_required

@@ -4,7 +4,9 @@ from typing import Any
 
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
+from django_ratelimit.exceptions import Ratelimited
 from rest_framework import status
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -45,4 +47,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             {"detail": force_str(exc.message), **exc.extra},
             status=exc.status_code,
         )
+    if isinstance(exc, Ratelimited):
+        # django-ratelimit's block=True raises a PermissionDenied; DRF would answer 403.
+        exc = Throttled(detail=_("请求过于频繁，请稍后再试。"))
     return exception_handler(exc, context)

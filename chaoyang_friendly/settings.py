@@ -7,8 +7,10 @@ PostgreSQL/PostGIS and Redis.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +55,11 @@ INSTALLED_APPS = [
     "django_filters",
     "leaflet",
     "import_export",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
+    "captcha",
     "chaoyang_friendly",
     "jurisdictions",
     "accounts",
@@ -66,15 +73,26 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: frees DRF's view/request/response cycles once everything else is done with them.
     "chaoyang_friendly.middleware.ReleaseApiResponseMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # request.client_ip, request.request_id (X-Request-ID), log context, the access log.
+    "chaoyang_friendly.middleware.RequestContextMiddleware",
+    "chaoyang_friendly.middleware.DatabaseUnavailableMiddleware",  # a dropped connection: 503, not 500
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "chaoyang_friendly.static_serving.StaticFilesMiddleware",  # WhiteNoise; gzip in the default mode too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.StaffOtpMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL and other control characters in the path, query string or a form field: a 400, never a 500.
+    "chaoyang_friendly.badinput.RejectControlCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lock-out into its 429 page
 ]
 
 ROOT_URLCONF = "chaoyang_friendly.urls"
@@ -178,7 +196,8 @@ else:
 # After a Redis failure the cache skips Redis this long; a publish waits at most BROKER_ENQUEUE_TIMEOUT
 # (chaoyang_friendly/broker.py), and after a failed or slow publish skips the broker for BROKER_RETRY_AFTER.
 CACHE_RETRY_AFTER_SECONDS = float(os.environ.get("CACHE_RETRY_AFTER_SECONDS", "5"))
-BROKER_ENQUEUE_TIMEOUT_SECONDS = float(os.environ.get("BROKER_ENQUEUE_TIMEOUT_SECONDS", "0.1"))
+# 0: a request never waits for the broker; the publish finishes on the pool (a failure opens the breaker).
+BROKER_ENQUEUE_TIMEOUT_SECONDS = float(os.environ.get("BROKER_ENQUEUE_TIMEOUT_SECONDS", "0"))
 BROKER_RETRY_AFTER_SECONDS = float(os.environ.get("BROKER_RETRY_AFTER_SECONDS", "5"))
 # django-ratelimit lets requests through when the cache cannot count (the cache above also fails open).
 RATELIMIT_FAIL_OPEN = True
@@ -203,6 +222,7 @@ CELERY_TASK_ROUTES = {
     "reports.dispatch": {"queue": "dispatch"},
     "reports.webhook_ping": {"queue": "dispatch"},
     "analytics.export_jobs_requeue": {"queue": "maintenance"},
+    "analytics.export_files_remove": {"queue": "maintenance"},
     "analytics.*": {"queue": "exports"},
 }
 CELERY_TASK_IGNORE_RESULT = True
@@ -218,6 +238,7 @@ DISPATCHER_TOKEN = os.environ.get("DISPATCHER_TOKEN", "")
 # --- Auth ----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address, even with the right password
     "django.contrib.auth.backends.ModelBackend",
     "accounts.backends.RolePermissionBackend",
 ]
@@ -229,6 +250,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
+# Staff password login (/admin/login/), django-axes: AXES_FAILURE_LIMIT wrong passwords lock that account
+# (from any address) and that client address (for any account) for AXES_COOLOFF_TIME hours.
+AXES_FAILURE_LIMIT = int(os.environ.get("STAFF_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = int(os.environ.get("STAFF_LOGIN_COOLOFF_MINUTES", "30")) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.staff_otp.axes_username"
+AXES_CLIENT_IP_CALLABLE = "chaoyang_friendly.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.staff_views.staff_lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# A TOTP second factor (django-otp) for these staff roles; others may enrol of their own accord.
+STAFF_OTP_REQUIRED_ROLES = env_list("STAFF_OTP_REQUIRED_ROLES", "" if DEBUG else "district_staff")
+OTP_TOTP_ISSUER = "友好朝阳"
 
 # --- SMS -----------------------------------------------------------------------------------------
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")  # console | file | http
@@ -239,7 +273,23 @@ SMS_HTTP_SIGN_NAME = os.environ.get("SMS_HTTP_SIGN_NAME", "友好朝阳")
 SMS_CODE_TTL_SECONDS = 600
 SMS_CODE_MAX_ATTEMPTS = 5
 SMS_CODE_RESEND_SECONDS = 60
+# Codes are stored as HMAC-SHA256(SMS_CODE_KEY, "phone:code"); without SMS_CODE_KEY the key derives
+# from SECRET_KEY. Changing either voids the live codes (they last SMS_CODE_TTL_SECONDS anyway).
+SMS_CODE_KEY = os.environ.get("SMS_CODE_KEY", "")
+# The wait after the 1st, 2nd, 3rd… code sent to a number today grows; the last step repeats.
+SMS_CODE_COOLDOWN_SECONDS = [SMS_CODE_RESEND_SECONDS, 120, 300, 600, 1800]
+# A challenge (captcha) is required once a number had this many codes today, or an address this many
+# in the last hour.
+SMS_CODE_CHALLENGE_AFTER = 2
+SMS_CODE_CHALLENGE_AFTER_PER_IP = int(os.environ.get("SMS_CODE_CHALLENGE_AFTER_PER_IP", "5"))
+# Daily codes per number *from one client address*, so that others cannot use up a rider's allowance;
+# SMS_CODE_DAILY_CEILING bounds the texts one number receives from all addresses together.
 SMS_CODE_DAILY_LIMIT = 10
+SMS_CODE_DAILY_CEILING = 30
+# Rider API tokens expire this long after their last use (sliding); service tokens do not.
+RIDER_TOKEN_TTL_SECONDS = int(os.environ.get("RIDER_TOKEN_TTL_SECONDS", str(30 * 86400)))
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.math_challenge"
+CAPTCHA_TIMEOUT = 5  # minutes
 SMS_CODE_IP_RATE = os.environ.get("SMS_CODE_IP_RATE", "30/h")
 LOGIN_IP_RATE = os.environ.get("LOGIN_IP_RATE", "60/h")
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
@@ -258,8 +308,13 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Private files (export jobs) live outside MEDIA_ROOT and have no URL (chaoyang_friendly/storage.py).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": os.environ.get("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "private": {
+        "BACKEND": os.environ.get("PRIVATE_STORAGE_BACKEND", "chaoyang_friendly.storage.PrivateFileSystemStorage")
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -267,7 +322,8 @@ STORAGES = {
     },
 }
 # WhiteNoise serves static files in every mode (gunicorn has no static handler); in DEBUG straight from
-# the apps' folders, so a fresh checkout needs no collectstatic.
+# the apps' folders, so a fresh checkout needs no collectstatic, gzipped through copies under VAR_DIR
+# (chaoyang_friendly/static_serving.py).
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -324,24 +380,66 @@ SPECTACULAR_SETTINGS = {
 # --- Security ------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "chaoyang_friendly.error_views.csrf_failure"  # the rider layout, JSON under /api/
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+# Content-Security-Policy (django-csp): scripts only from here or with the per-request nonce
+# (`{{ request.csp_nonce }}`); styles may be inline (style attributes; no script runs from CSS); map
+# tiles from MAP_TILES_URL's host. CSP_REPORT_ONLY=1 only reports, to try a change in production.
+_tiles = urlsplit(MAP_TILES_URL)
+_TILES_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}"
+_media = urlsplit(MEDIA_URL)
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:", _TILES_ORIGIN]
+        + ([f"{_media.scheme}://{_media.netloc}"] if _media.netloc else []),
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+
+# --- Proxy, logs, metrics -------------------------------------------------------------------------
+# The proxies whose X-Forwarded-For / X-Request-ID are believed (CIDRs, e.g. "10.0.0.0/8,127.0.0.1");
+# none by default, so REMOTE_ADDR is the client. Every rate limit (key="ip") and log uses the client's
+# address computed from them (chaoyang_friendly/clientip.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+RATELIMIT_IP_META_KEY = "chaoyang_friendly.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "chaoyang_friendly.clientip.client_ip"  # staff lock-outs count clients too
+
+# One time zone in every log (TIME_ZONE, written with its offset: Django, Celery, and gunicorn through
+# gunicorn.conf.py), a request id on each record; LOG_FORMAT=json writes one JSON object per line.
+from chaoyang_friendly.logs import logging_config  # noqa: E402
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+ACCESS_LOG = env_bool("ACCESS_LOG", True)
+# Celery workers log through LOGGING above too (same format, time zone and JSON switch).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# /metrics (Prometheus) answers a bearer METRICS_TOKEN or a client inside METRICS_ALLOWED_NETWORKS (CIDRs);
+# with neither it is 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
 
 # --- Domain settings -----------------------------------------------------------------------------
 # The district's bounding box; coordinates outside it never reach GEOS (DESIGN.md, Geography).
@@ -356,6 +454,25 @@ ROLE_PERMISSIONS = {
         "housing": _ALL,
         "reports": _ALL,
         "partybranch": _ALL,
+        # Citizens' records and their timelines are never hard-deleted by a street: a status change with a
+        # timeline event instead; district superusers may delete, audited (chaoyang_friendly/admin_audit.py).
+        **dict.fromkeys(
+            (
+                "reports.report",
+                "reports.reportevent",
+                "reports.reportphoto",
+                "reports.deliveryattempt",
+                "housing.application",
+                "housing.applicationstatuschange",
+                "housing.lease",
+                "partybranch.registration",
+                "partybranch.registrationperson",
+                "partybranch.attendance",
+                "partybranch.volunteerhours",
+                "partybranch.auditevent",
+            ),
+            {"view", "add", "change"},
+        ),
         "jurisdictions": {"view"},
         "accounts.riderprofile": {"view"},
     },
@@ -366,6 +483,9 @@ ROLE_PERMISSIONS = {
         "partybranch": {"view"},
         "jurisdictions": {"view"},
         "accounts": {"view"},
+        # One-time codes and API tokens: superusers only (a code or a token is a login).
+        "accounts.smscode": set(),
+        "accounts.apitoken": set(),
     },
 }
 

@@ -5,12 +5,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from chaoyang_friendly.admin_audit import SuperuserDeleteAdminMixin
 from chaoyang_friendly.errors import ApplicationError
 from chaoyang_friendly.scoping import StreetScopedAdmin, StreetScopedAdminMixin, user_sees_all_streets, user_street_id
 from jurisdictions.models import Street
@@ -30,8 +32,16 @@ from .models import (
 )
 from .services import bed_allocate, lease_end, room_allocate
 from .services.allocation import _free_units
+from .services.applications import application_reject
 
 BED_COLOURS = {"available": "#188038", "held": "#b06000", "occupied": "#d93025", "out_of_service": "#80868b"}
+
+
+def _id_param(value: str | None) -> int:
+    """An id from a list filter's query parameter; anything else is the admin's "?e=1" (not a 500)."""
+    if value is None or not (value.isascii() and value.isdecimal()) or len(value) > 18:
+        raise IncorrectLookupParameters(_("筛选参数无效。"))
+    return int(value)
 
 
 class StreetFilter(admin.SimpleListFilter):
@@ -46,7 +56,7 @@ class StreetFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in Street.objects.order_by("code").values_list("pk", "name")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(street_id=self.value()) if self.value() else queryset
+        return queryset.filter(street_id=_id_param(self.value())) if self.value() else queryset
 
 
 class ProjectFilter(admin.SimpleListFilter):
@@ -60,7 +70,7 @@ class ProjectFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in Project.objects.for_user(request.user).values_list("pk", "name")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(**{self.lookup: self.value()}) if self.value() else queryset
+        return queryset.filter(**{self.lookup: _id_param(self.value())}) if self.value() else queryset
 
 
 class RoomProjectFilter(ProjectFilter):
@@ -238,7 +248,7 @@ class AllocateForm(forms.Form):
 
 
 @admin.register(Application)
-class ApplicationAdmin(StreetScopedAdmin):
+class ApplicationAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
     list_display = ("id", "rider", "project", "status", "priority", "position", "eligibility_result", "created_at")
     list_filter = ("status", "household_kind", ProjectFilter)
     search_fields = ("rider__phone", "rider__name", "project__name")
@@ -259,7 +269,7 @@ class ApplicationAdmin(StreetScopedAdmin):
         "created_at",
     )
     inlines = (StatusChangeInline,)
-    actions = ("allocate",)
+    actions = ("allocate", "reject")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return selectors.applications_queue_for_staff(user=request.user)
@@ -277,6 +287,17 @@ class ApplicationAdmin(StreetScopedAdmin):
         if not obj.eligibility:
             return "—"
         return format_html('<span style="color:#d93025">✗ {}</span>', "；".join(failed)) if failed else "✓"
+
+    @admin.action(description=_("驳回所选申请（不符合条件）"), permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
+        rejected = 0
+        for application in queryset:
+            try:
+                application_reject(application=application, actor=request.user)
+                rejected += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"#{application.pk}: {exc}", messages.ERROR)
+        self.message_user(request, _("已驳回 %(n)d 份申请。") % {"n": rejected}, messages.SUCCESS)
 
     @admin.action(description=_("分配床位/房间"), permissions=["change"])
     def allocate(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -343,7 +364,7 @@ class OfferAdmin(StreetScopedAdmin):
 
 
 @admin.register(Lease)
-class LeaseAdmin(StreetScopedAdmin):
+class LeaseAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
     list_display = ("id", "tenant", "project", "unit", "start", "end", "monthly_rent", "status")
     list_filter = ("status", ProjectFilter)
     list_select_related = ("tenant", "project", "bed__room__room_type__project", "room__room_type__project")
@@ -363,6 +384,10 @@ class LeaseAdmin(StreetScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # leases come from allocation or an accepted offer
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # An active lease holds its bed: end it first (the bed goes back to the pool), then delete.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.status != Lease.Status.ACTIVE)
 
     @admin.display(description=_("床位/房间"))
     def unit(self, obj: Lease) -> str:

@@ -116,18 +116,7 @@ def _projects(small: bool) -> list[dict[str, Any]]:
 
 
 def _rules(streets: dict[str, Street]) -> None:
-    EligibilityRule.objects.get_or_create(
-        street=None,
-        code=EligibilityRule.Code.NEW_EMPLOYMENT,
-        defaults={
-            "failure_message": "需在朝阳区从事快递、外卖或网约车等新就业形态工作（请在“我的”中填写职业和工作街道）。"
-        },
-    )
-    EligibilityRule.objects.get_or_create(
-        street=None,
-        code=EligibilityRule.Code.NO_ACTIVE_LEASE,
-        defaults={"failure_message": "您名下已有在租的保障性住房，不能重复申请。"},
-    )
+    """The demo's own rule (the district-wide defaults come from load_reference)."""
     EligibilityRule.objects.get_or_create(
         street=streets["JZ"],
         code=EligibilityRule.Code.HOUSEHOLD_MAX,

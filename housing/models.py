@@ -7,6 +7,7 @@ unique constraints allow one active lease (and one open offer) per bed and per r
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -230,6 +231,47 @@ class EligibilityRule(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_code_display()} ({self.street or _('全区')})"
+
+    def clean(self) -> None:
+        """Refuse parameters the rule's check cannot read (they made every application's submit a 500)."""
+        super().clean()
+        error = self.parameters_error()
+        if error:
+            raise ValidationError({"parameters": error})
+
+    def parameters_error(self) -> str:
+        """What is wrong with `parameters` for this rule's code, or "" (see services/eligibility.py)."""
+        from accounts.models import RiderProfile
+        from jurisdictions.models import Street
+
+        params = self.parameters
+        if not isinstance(params, dict):
+            return _('参数必须是 JSON 对象，如 {"max": 4}。')
+        allowed = {
+            self.Code.NEW_EMPLOYMENT: {"occupations"},
+            self.Code.HOUSEHOLD_MAX: {"max"},
+            self.Code.WORKS_IN_STREET: {"streets"},
+        }.get(self.code, set())
+        unknown = sorted(set(params) - allowed)
+        if unknown:
+            return _("这条规则不使用参数：%(names)s。") % {"names": "、".join(unknown)}
+        if "max" in params:
+            value = params["max"]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 20:
+                return _("max 必须是 1 到 20 之间的整数。")
+        for key, choices in (
+            ("occupations", set(RiderProfile.Occupation.values)),
+            ("streets", set(Street.objects.values_list("code", flat=True)) if "streets" in params else set()),
+        ):
+            if key not in params:
+                continue
+            values = params[key]
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                return _("%(key)s 必须是字符串列表。") % {"key": key}
+            wrong = sorted(set(values) - choices)
+            if wrong:
+                return _("%(key)s 中有无效的值：%(values)s。") % {"key": key, "values": "、".join(wrong)}
+        return ""
 
 
 class Application(TimeStampedModel):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -15,8 +16,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from chaoyang_friendly.admin_audit import SuperuserDeleteAdminMixin
 from chaoyang_friendly.errors import ApplicationError
-from chaoyang_friendly.scoping import StreetScopedAdmin, get_object_for_user
+from chaoyang_friendly.scoping import StreetScopedAdmin, StreetScopedTabularInline, get_object_for_user
 
 from . import selectors, services
 from .models import (
@@ -83,12 +85,12 @@ class CommitteeAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(StreetScopedTabularInline):
     model = Membership
     fk_name = "branch"
     extra = 0
     fields = ("user", "role", "status", "joined_on", "transferred_in_on", "transferred_out_on", "transferred_to")
-    raw_id_fields = ("user", "transferred_to")
+    autocomplete_fields = ("user", "transferred_to")
 
 
 @admin.register(Branch)
@@ -97,7 +99,7 @@ class BranchAdmin(StreetScopedAdmin):
     list_filter = ("committee__industry", "committee")
     search_fields = ("name", "meeting_place")
     list_select_related = ("committee", "street", "secretary")
-    raw_id_fields = ("secretary",)
+    autocomplete_fields = ("secretary",)
     inlines = [MembershipInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -118,7 +120,7 @@ class MembershipAdmin(StreetScopedAdmin):
     list_filter = ("status", "role", "branch__committee")
     search_fields = ("user__name", "user__phone", "branch__name")
     list_select_related = ("user", "branch")
-    raw_id_fields = ("user", "transferred_from", "transferred_to")
+    autocomplete_fields = ("user", "transferred_from", "transferred_to")
 
 
 class SessionInline(admin.TabularInline):
@@ -231,7 +233,7 @@ class RegistrationPersonInline(_ReadOnlyInline):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(StreetScopedAdmin):
+class RegistrationAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
     list_display = ("rider", "activity", "status", "people", "created_at", "confirmed_at")
     list_filter = ("status", "activity__kind")
     search_fields = ("rider__name", "rider__phone", "activity__title")
@@ -243,6 +245,9 @@ class RegistrationAdmin(StreetScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # riders sign up themselves: the service decides confirmed or waitlisted
+
+    def deletion_audit(self, request: HttpRequest, objects: list[Any]) -> None:
+        services.audit_deletion_record(objects=objects, actor=request.user)
 
     @admin.action(description=_("取消所选报名(候补自动递补)"), permissions=["change"])
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -266,7 +271,7 @@ class SessionAdmin(StreetScopedAdmin):
     list_filter = ("activity__kind",)
     search_fields = ("activity__title",)
     list_select_related = ("activity",)
-    raw_id_fields = ("activity",)
+    autocomplete_fields = ("activity",)
     inlines = [AttendanceInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -317,7 +322,7 @@ class VolunteerTeamAdmin(StreetScopedAdmin):
     list_display = ("name", "street", "branch", "leader")
     search_fields = ("name",)
     list_select_related = ("street", "branch", "leader")
-    raw_id_fields = ("leader",)
+    autocomplete_fields = ("leader",)
 
 
 class PendingFilter(admin.SimpleListFilter):
@@ -332,7 +337,7 @@ class PendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(VolunteerHours)
-class VolunteerHoursAdmin(StreetScopedAdmin):
+class VolunteerHoursAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
     list_display = ("person", "street", "team", "activity", "start", "end", "hours", "source", "status")
     list_filter = (PendingFilter, "status", "source")
     search_fields = ("person__name", "person__phone", "note")
@@ -355,8 +360,19 @@ class VolunteerHoursAdmin(StreetScopedAdmin):
     readonly_fields = fields
     actions = ["approve_selected", "reject_selected"]
 
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        # Django's date_hierarchy turns a ValueError into the admin's "?e=1" but not an OverflowError
+        # (?start__year=99999999999): the same answer here instead of a 500.
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # hours come from scans, declarations and the services
+
+    def deletion_audit(self, request: HttpRequest, objects: list[Any]) -> None:
+        services.audit_deletion_record(objects=objects, actor=request.user)
 
     @admin.action(description=_("审核通过所选时长"), permissions=["change"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -457,6 +457,7 @@ class AuditEvent(models.Model):
         HOURS_DECLARED = "hours_declared", _("申报时长")
         HOURS_APPROVED = "hours_approved", _("时长审核通过")
         HOURS_REJECTED = "hours_rejected", _("时长审核未通过")
+        DELETED = "deleted", _("删除记录(区级)")
 
     at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(

@@ -512,3 +512,16 @@ def membership_transfer(*, membership: Membership, to_branch: Branch, on: date, 
         transferred_in_on=on,
         transferred_from_id=old.branch_id,
     )
+
+
+def audit_deletion_record(*, objects: Sequence[Registration | VolunteerHours], actor: User) -> None:
+    """Before a district superuser deletes registrations or hours: one audit event each that outlives the
+    row (it points at the activity, not at the deleted row, and keeps what was deleted in `detail`)."""
+    for obj in objects:
+        person = obj.rider_id if isinstance(obj, Registration) else obj.person_id
+        _event(
+            AuditEvent.Verb.DELETED,
+            actor=actor,
+            activity=obj.activity,
+            detail={"model": obj._meta.model_name, "id": obj.pk, "person": person, "status": obj.status},
+        )

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -14,9 +15,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from chaoyang_friendly.admin_audit import SuperuserDeleteAdminMixin
 from chaoyang_friendly.errors import ApplicationError
 from chaoyang_friendly.geo import display_coords
-from chaoyang_friendly.scoping import StreetScopedAdmin, user_sees_all_streets
+from chaoyang_friendly.scoping import StreetScopedAdmin, people_for_user, user_sees_all_streets
 
 from . import services
 from .models import Category, DeliveryAttempt, Report, ReportEvent, ReportPhoto, ResponseTeam
@@ -93,7 +95,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(StreetScopedAdmin):
+class ReportAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
     change_list_template = "admin/reports/report/change_list.html"
     list_display = ("id", "category", "street", "team", "status", "created_at", "overdue_badge", "supporters_n")
     list_filter = ("status", "category", OverdueFilter, "created_at")
@@ -252,6 +254,8 @@ class ResponseTeamAdmin(StreetScopedAdmin):
     list_select_related = ("street",)
     filter_horizontal = ("categories", "members")
     search_fields = ("name",)
+    # Webhooks are https only (reports/netguard.py): a URL typed without a scheme means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("Webhook"), boolean=True)
     def has_webhook(self, obj: ResponseTeam) -> bool:
@@ -260,9 +264,7 @@ class ResponseTeamAdmin(StreetScopedAdmin):
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "members" and not user_sees_all_streets(request.user):
             # Street staff pick only their own street's team accounts.
-            kwargs["queryset"] = db_field.related_model.objects.filter(
-                role="team_member", street_id=getattr(request.user, "street_id", None)
-            )
+            kwargs["queryset"] = people_for_user(request.user).filter(role="team_member")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

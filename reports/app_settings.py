@@ -2,9 +2,17 @@
 
 import os
 
-# Photos: our own pixel cap, far below Pillow's (~89 MP warning / ~179 MP error), checked from the
-# header before any decoding.
+# Photos: our own pixel caps, far below Pillow's (~89 MP warning / ~179 MP error), checked from the
+# header before any decoding. JPEG is decoded at 1/2, 1/4 or 1/8 scale (draft mode) close to the size we
+# keep, so it may be large; PNG, WebP and HEIC are decoded at full size (a 100 KB PNG of 6000² px costs
+# 1.3 s and 500 MB), so their cap is lower: 16 MP covers a 5K screenshot, 25 MP a 24 MP iPhone HEIC.
 REPORTS_PHOTO_MAX_PIXELS = int(os.environ.get("REPORTS_PHOTO_MAX_PIXELS", str(40_000_000)))
+REPORTS_PHOTO_MAX_PIXELS_FULL_DECODE = int(os.environ.get("REPORTS_PHOTO_MAX_PIXELS_FULL_DECODE", str(16_800_000)))
+REPORTS_PHOTO_MAX_PIXELS_HEIF = int(os.environ.get("REPORTS_PHOTO_MAX_PIXELS_HEIF", str(25_000_000)))
+# At most this many photos are decoded at once in one process (each may take ~100 MB for a moment); a
+# request that finds no free slot within REPORTS_PHOTO_DECODE_WAIT_SECONDS gets a 503 "busy, retry".
+REPORTS_PHOTO_DECODE_CONCURRENCY = int(os.environ.get("REPORTS_PHOTO_DECODE_CONCURRENCY", "2"))
+REPORTS_PHOTO_DECODE_WAIT_SECONDS = float(os.environ.get("REPORTS_PHOTO_DECODE_WAIT_SECONDS", "3"))
 REPORTS_PHOTO_MAX_BYTES = int(os.environ.get("REPORTS_PHOTO_MAX_BYTES", str(12 * 1024 * 1024)))
 REPORTS_PHOTO_MAX_COUNT = 3
 REPORTS_PHOTO_LONG_SIDE = 2048
@@ -26,6 +34,17 @@ REPORTS_REDELIVER_AFTER_SECONDS = int(os.environ.get("REPORTS_REDELIVER_AFTER_SE
 # While one worker sends a report to its team, others hold off this long (longer than a webhook timeout).
 REPORTS_DELIVERY_LEASE_SECONDS = int(os.environ.get("REPORTS_DELIVERY_LEASE_SECONDS", "30"))
 REPORTS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("REPORTS_WEBHOOK_TIMEOUT_SECONDS", "5"))
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in {"1", "true", "yes", "on"}
+
+
+# Webhooks may point at private/loopback addresses (and plain http at loopback) only when this is on: by
+# default in DEBUG; tests, the fault harness and local benchmarks set it for their 127.0.0.1 receivers.
+# Cloud metadata addresses stay refused (reports/netguard.py).
+REPORTS_WEBHOOK_ALLOW_PRIVATE = _flag("REPORTS_WEBHOOK_ALLOW_PRIVATE", _flag("DJANGO_DEBUG", True))
 REPORTS_DISPATCH_MAX_RETRIES = int(os.environ.get("REPORTS_DISPATCH_MAX_RETRIES", "8"))
 REPORTS_DISPATCH_BACKOFF_BASE = float(os.environ.get("REPORTS_DISPATCH_BACKOFF_BASE", "2"))
 REPORTS_DISPATCH_BACKOFF_MAX = float(os.environ.get("REPORTS_DISPATCH_BACKOFF_MAX", "300"))

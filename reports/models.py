@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chaoyang_friendly.models import TimeStampedModel
 
+from .netguard import validate_webhook_url
 from .querysets import ReportQuerySet, ResponseTeamQuerySet
 
 
@@ -51,7 +52,12 @@ class ResponseTeam(TimeStampedModel):
         help_text=_("留空表示负责所有类别。"),
     )
     on_duty = models.BooleanField(_("值班中"), default=True)
-    webhook_url = models.URLField(_("Webhook 地址"), blank=True)
+    webhook_url = models.URLField(
+        _("Webhook 地址"),
+        blank=True,
+        validators=[validate_webhook_url],
+        help_text=_("必须是 https:// 地址，且不能指向内网、本机或保留地址。"),
+    )
     webhook_secret = models.CharField(_("Webhook 密钥"), max_length=100, blank=True)
     sms_phone = models.CharField(_("短信接收号码"), max_length=11, blank=True)
     is_district_fallback = models.BooleanField(_("区级兜底队"), default=False)

@@ -4,11 +4,11 @@ Services are our categories; requests are our reports (statuses map to open/clos
 POST needs `api_key` = one of our API tokens; the token's account becomes the reporter.
 """
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -16,13 +16,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.core import is_ratelimited
 
-from accounts.models import ApiToken, hash_secret
+from accounts.models import ApiToken, Role, hash_secret
 from chaoyang_friendly.errors import ApplicationError
 
 from . import idempotency, services
 from .models import Category, Report
+from .ratelimits import report_submit_rate_exceeded
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-28T00:00:00+08:00"
@@ -38,6 +38,22 @@ class Open311Error(Exception):
 
 
 # --- rendering -------------------------------------------------------------------------------------
+# Characters XML 1.0 cannot carry (C0 controls but tab, LF and CR; surrogates; U+FFFE/U+FFFF) and the
+# DEL/C1 controls: dropped from every string, in XML and JSON alike, so that one stored description can
+# never make the public feed unparseable.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return _UNSAFE_CHARS.sub("", value)
+    if isinstance(value, list):
+        return [_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _safe(v) for k, v in value.items()}
+    return value
+
+
 def _xml_value(parent: ET.Element, key: str, value: Any) -> None:
     child = ET.SubElement(parent, key)
     if isinstance(value, list):
@@ -53,6 +69,7 @@ def _xml_value(parent: ET.Element, key: str, value: Any) -> None:
 
 
 def _render(data: Any, fmt: str, *, root: str, item: str, status: int = 200) -> HttpResponse:
+    data = _safe(data)
     if fmt == "json":
         return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
     top = ET.Element(root)
@@ -141,9 +158,24 @@ def _requests_qs() -> QuerySet:
     return Report.objects.select_related("category", "street", "team").prefetch_related("photos")
 
 
+# Dates outside these years are refused: a day before year 1 or after 9999 (an offset or the default
+# 90-day window applied) cannot be represented.
+_YEARS = range(1900, 9000)
+# A report id: ASCII digits only (str.isdigit also takes "²" and "١"), no more than fit a bigint.
+_REPORT_ID = re.compile(r"[0-9]{1,18}")
+
+
+def _report_id(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if _REPORT_ID.fullmatch(value) else None
+
+
 def _parse_date(value: str, name: str) -> datetime:
-    parsed = parse_datetime(value.replace(" ", "+")) if value else None
-    if parsed is None:
+    try:  # parse_datetime raises ValueError for a well-formed impossible date (02-30) or offset (+99:00)
+        parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.year not in _YEARS:
         raise Open311Error(400, _("参数 %(name)s 必须是 W3C 日期时间格式。") % {"name": name})
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
@@ -203,7 +235,7 @@ def request_list(request: HttpRequest, fmt: str) -> HttpResponse:
     params = request.GET
     qs = _requests_qs()
     if params.get("service_request_id"):
-        ids = [i for i in params["service_request_id"].split(",") if i.strip().isdigit()]
+        ids = [i for i in map(_report_id, params["service_request_id"].split(",")) if i is not None]
         qs = qs.filter(pk__in=ids)
     else:
         if params.get("service_code"):
@@ -232,15 +264,15 @@ def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
     """Create a request; with an Idempotency-Key header a retry returns the first one (200, same id)."""
     data = request.POST
     user = _token_user(data.get("api_key", ""))
+    if user.role != Role.RIDER:
+        raise Open311Error(403, _("只有骑手的 api_key 可以提交请求。"))
     submit_key = idempotency.submit_key_from_headers(request.headers)
     # Answered before the rate limit: a retry of a saved request is never throttled.
     existing = idempotency.report_for_submit_key(reporter=user, submit_key=submit_key)
     if existing is not None:
         body = [{"service_request_id": str(existing.pk), "service_notice": "", "account_id": None}]
         return _render(body, fmt, root="service_requests", item="request", status=200)
-    if is_ratelimited(
-        request, group="reports.open311.ip", key="ip", rate=settings.REPORTS_SUBMIT_IP_RATE, increment=True
-    ):
+    if report_submit_rate_exceeded(request, reporter=user):  # the same limits as the REST submit
         raise Open311Error(429, _("提交过于频繁，请稍后再试。"))
     if not data.get("service_code"):
         raise Open311Error(400, _("缺少 service_code。"))
@@ -265,7 +297,8 @@ def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_GET
 @_handle
 def request_detail(request: HttpRequest, fmt: str, pk: str) -> HttpResponse:
-    report = _requests_qs().filter(pk=pk).first() if pk.isdigit() else None
+    report_id = _report_id(pk)
+    report = _requests_qs().filter(pk=report_id).first() if report_id is not None else None
     if report is None:
         raise Open311Error(404, _("没有这个请求：%(id)s") % {"id": pk})
     return _render([_request_item(report, request)], fmt, root="service_requests", item="request")

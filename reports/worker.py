@@ -13,6 +13,8 @@ from typing import Any
 
 import requests
 
+from . import netguard
+
 SIGNATURE_HEADER = "X-Chaoyang-Signature"
 TIMESTAMP_HEADER = "X-Chaoyang-Timestamp"
 DELIVERY_HEADER = "X-Chaoyang-Delivery"
@@ -116,22 +118,40 @@ def error_class(exc: requests.RequestException) -> str:
 
 
 def deliver_webhook(
-    url: str, secret: str, message: dict, *, delivery_id: str, timeout: float
+    url: str,
+    secret: str,
+    message: dict,
+    *,
+    delivery_id: str,
+    timeout: float,
+    allow_private: bool | None = None,
 ) -> tuple[bool, int | None, str]:
-    """POST the signed JSON once (redirects are not followed); return (delivered, HTTP status, error class)."""
+    """POST the signed JSON once to the checked address (redirects are not followed); return (delivered,
+    HTTP status, error class). A URL that resolves to a refused address is "blocked_address"."""
+    try:
+        target = netguard.webhook_target(url, allow_private=allow_private)
+    except netguard.BlockedAddress:
+        return False, None, "blocked_address"
+    except netguard.Unresolvable:
+        return False, None, "unreachable"
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     timestamp = str(int(time.time()))
     headers = {
+        "Host": target.host_header,
         "Content-Type": "application/json; charset=utf-8",
         TIMESTAMP_HEADER: timestamp,
         SIGNATURE_HEADER: "sha256=" + sign(secret, timestamp, body),
         DELIVERY_HEADER: delivery_id,
         "User-Agent": "chaoyang-friendly-dispatch/1",
     }
-    try:
-        response = requests.post(url, data=body, headers=headers, timeout=(3, timeout), allow_redirects=False)
-    except requests.RequestException as exc:
-        return False, None, error_class(exc)
+    with netguard.pinned_session(target) as session:
+        try:
+            response = session.post(
+                url, data=body, headers=headers, timeout=(3, timeout), allow_redirects=False, stream=True
+            )
+        except requests.RequestException as exc:
+            return False, None, error_class(exc)
+        response.close()  # the answer is never read: only its status code is kept
     if 200 <= response.status_code < 300:
         return True, response.status_code, ""
     return False, response.status_code, "redirect" if 300 <= response.status_code < 400 else "http"

@@ -9,6 +9,8 @@ export PORT="${PORT:-8000}"
 export API_BASE_URL="${API_BASE_URL:-http://127.0.0.1:$PORT}"
 export PROJECT_DIR="$PWD" VAR_DIR="${VAR_DIR:-$PWD/var}" WEB_CONCURRENCY="${WEB_CONCURRENCY:-3}"
 mkdir -p "$VAR_DIR"
+# With DATABASE_URL=postgis://…: install/enable PostGIS if missing, or stop with one sentence saying what to run.
+$PY manage.py ensure_postgis
 $PY manage.py migrate --noinput -v0
 $PY manage.py load_demo
 $PY manage.py collectstatic --noinput -v0

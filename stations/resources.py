@@ -9,10 +9,11 @@ into their own street. Any row error shows per row and nothing is written (one t
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from chaoyang_friendly.errors import ApplicationError
 from chaoyang_friendly.geo import make_point
+from chaoyang_friendly.resources import EscapedModelResource
 from chaoyang_friendly.scoping import scope_queryset
 
 from .models import Amenity, Station, StationEvent
@@ -58,7 +59,7 @@ class AmenityCodesWidget(widgets.ManyToManyWidget):
         return found
 
 
-class StationResource(resources.ModelResource):
+class StationResource(EscapedModelResource):
     kind = fields.Field(attribute="kind", column_name="kind", widget=ChoiceWidget(Station.Kind, "station"))
     status = fields.Field(attribute="status", column_name="status", widget=ChoiceWidget(Station.Status, "active"))
     lng = fields.Field(column_name="lng", readonly=True)

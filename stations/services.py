@@ -179,3 +179,14 @@ def feedback_submit(*, station: Station, rider: User, kind: str, comment: str = 
     feedback.save(force_insert=True)
     _event(station=station, kind=StationEvent.Kind.FEEDBACK, actor=rider, data={"kind": kind})
     return feedback
+
+
+@transaction.atomic
+def amenities_ensure() -> list[Amenity]:
+    """Create the standard amenities that are missing (existing ones are left as staff edited them)."""
+    from .defaults import AMENITIES
+
+    return [
+        Amenity.objects.get_or_create(code=code, defaults={"name": name, "icon": icon, "sort_order": order * 10})[0]
+        for order, (code, name, icon) in enumerate(AMENITIES)
+    ]

@@ -25,6 +25,7 @@ def _isolated_cache_and_files(settings, tmp_path) -> Iterator[None]:
     settings.SMS_BACKEND = "file"
     settings.SMS_FILE_DIR = str(tmp_path / "sms")
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     _breakers_closed()
     cache.clear()
     yield

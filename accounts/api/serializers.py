@@ -5,6 +5,8 @@ from ..models import User
 
 class SmsCodeInputSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32)
+    challenge_key = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    challenge_answer = serializers.CharField(max_length=32, required=False, allow_blank=True)
 
 
 class LoginInputSerializer(serializers.Serializer):

@@ -19,7 +19,7 @@ from .applications import (
     application_waitlist_positions,
     application_withdraw,
 )
-from .eligibility import application_evaluate
+from .eligibility import application_evaluate, eligibility_rules_ensure
 
 __all__ = [
     "application_evaluate",
@@ -28,6 +28,7 @@ __all__ = [
     "application_waitlist_positions",
     "application_withdraw",
     "bed_allocate",
+    "eligibility_rules_ensure",
     "lease_end",
     "offer_accept",
     "offer_close_and_refill",

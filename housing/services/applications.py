@@ -148,6 +148,28 @@ def application_withdraw(*, application: Application, actor: Any) -> Application
     return application
 
 
+@transaction.atomic
+def application_reject(*, application: Application, actor: Any, reason: str = "") -> Application:
+    """Staff close an open application as not eligible (instead of deleting it); an open offer is cancelled
+    and its bed goes to the next in line. The status history records who and when."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_open:
+        raise ApplicationError(_("该申请已结束，无法驳回。"))
+    from .allocation import offer_close_and_refill
+
+    offer = application.offers.open().first()
+    application_status_set(
+        application=application,
+        to=Application.Status.REJECTED,
+        actor=actor,
+        note=reason,
+        reason=reason or str(_("工作人员审核不符合条件。")),
+    )
+    if offer is not None:
+        offer_close_and_refill(offer=offer, status="cancelled")
+    return application
+
+
 def application_waitlist_positions(*, application: Application) -> dict[int, int]:
     """Return {room_type_id: 1-based place in that room type's queue} for a waitlisted application."""
     if application.status != Application.Status.WAITLISTED:

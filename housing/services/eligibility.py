@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import RiderProfile
@@ -79,3 +80,14 @@ def application_evaluate(*, application: Application) -> list[RuleResult]:
 
 def failures(results: list[RuleResult]) -> list[str]:
     return [r.message for r in results if not r.ok]
+
+
+@transaction.atomic
+def eligibility_rules_ensure() -> list[EligibilityRule]:
+    """Create the district-wide default rules that are missing (existing ones are left as staff edited them)."""
+    from ..defaults import RULES
+
+    return [
+        EligibilityRule.objects.get_or_create(street=None, code=code, defaults={"failure_message": message})[0]
+        for code, message in RULES
+    ]

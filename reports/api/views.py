@@ -3,7 +3,6 @@ deliver them. One view per operation; reads through selectors, writes through on
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
@@ -22,6 +21,7 @@ from .. import idempotency, selectors, services
 from ..models import Report
 from ..payloads import dispatch_payload
 from ..photos import photo_files_guard
+from ..ratelimits import report_submit_rate_exceeded
 from .serializers import (
     CategoryOutputSerializer,
     NearbyOutputSerializer,
@@ -35,12 +35,8 @@ class _RiderOrTeam(IsRider):
 
 
 def _check_submit_rate(request: Request) -> None:
-    for key, rate, group in (
-        ("user", settings.REPORTS_SUBMIT_USER_RATE, "reports.submit.user"),
-        ("ip", settings.REPORTS_SUBMIT_IP_RATE, "reports.submit.ip"),
-    ):
-        if is_ratelimited(request, group=group, key=key, rate=rate, method="POST", increment=True):
-            raise Throttled(detail=_("提交过于频繁，请稍后再试。"))
+    if report_submit_rate_exceeded(request, reporter=request.user):
+        raise Throttled(detail=_("提交过于频繁，请稍后再试。"))
 
 
 class CategoryListApi(ListAPIView):

@@ -66,6 +66,9 @@ def test_the_login_page_sends_a_code_and_logs_the_rider_in(redis_away, db, clien
 
 
 def test_the_resend_window_and_the_daily_limit_come_from_the_database(redis_away, db, settings):
+    # A flat window and no challenge here; the growing wait and the challenge: test_sms_abuse.py.
+    settings.SMS_CODE_COOLDOWN_SECONDS = [settings.SMS_CODE_RESEND_SECONDS]
+    settings.SMS_CODE_CHALLENGE_AFTER = settings.SMS_CODE_DAILY_LIMIT + 1
     with time_machine.travel(timezone.localtime().replace(hour=8, minute=0), tick=False) as traveller:
         for _ in range(settings.SMS_CODE_DAILY_LIMIT):
             sms_code_send(phone=PHONE)

@@ -19,7 +19,9 @@ def test_the_dashboard_draws_its_charts_for_a_district_analyst(streets, analyst,
     canvases = page.locator("canvas[data-url]")
     count = canvases.count()
     assert count >= 1
-    page.wait_for_function("[...document.querySelectorAll('canvas[data-url]')].every(c => c.dataset.drawn === '1')")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('canvas[data-url]')].every(c => c.dataset.drawn === '1')"
+    )
     # a drawn canvas has non-transparent pixels
     painted = page.evaluate(
         """() => [...document.querySelectorAll('canvas[data-url]')].map(c => {

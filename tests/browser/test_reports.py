@@ -29,7 +29,7 @@ def test_a_rider_reports_with_a_photo_on_a_phone_and_sees_it_in_my_reports(
     assert page.get_attribute("button.cat[data-code=manhole]", "aria-pressed") == "true"
     page.set_input_files("#photo", files=[{"name": "p.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
     page.wait_for_selector("#previews img")
-    page.wait_for_function("document.getElementById('loc-status').textContent.includes('已定位')")
+    page.wait_for_function("() => document.getElementById('loc-status').textContent.includes('已定位')")
     page.fill("#description", "井盖缺失，很危险")
     page.click("#submit")
     page.wait_for_url(f"{live_server.url}/reports/*/")
@@ -68,7 +68,7 @@ def test_me_too_adds_the_rider_as_a_supporter_instead_of_a_duplicate(phone_page,
     login_rider(page, "13900000001")
     page.goto(f"{live_server.url}/reports/")
     page.click("button.cat[data-code=waterlogging]")
-    page.wait_for_function("document.getElementById('loc-status').textContent.includes('已定位')")
+    page.wait_for_function("() => document.getElementById('loc-status').textContent.includes('已定位')")
     page.click("#submit")
     page.wait_for_selector("#nearby:not([hidden])")
     assert "桥下积水" in page.inner_text("#nearby-list")

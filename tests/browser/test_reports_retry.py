@@ -40,7 +40,7 @@ def test_a_submission_whose_answer_is_lost_is_retried_and_saved_once(phone_page,
     page.click("button.cat[data-code=manhole]")
     page.set_input_files("#photo", files=[{"name": "p.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
     page.wait_for_selector("#previews img")
-    page.wait_for_function("document.getElementById('loc-status').textContent.includes('已定位')")
+    page.wait_for_function("() => document.getElementById('loc-status').textContent.includes('已定位')")
     page.fill("#description", "井盖缺失")
     page.click("#submit")
 

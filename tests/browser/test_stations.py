@@ -34,8 +34,8 @@ def test_rider_finds_nearest_charging_station_and_checks_in(phone_page, live_ser
 
     page.click("button.amenity[data-code=charging]")
     assert page.get_attribute("button.amenity[data-code=charging]", "aria-pressed") == "true"
-    page.wait_for_function(
-        "document.querySelector('#station-list li') && "
+    page.wait_for_function(  # a function, not a string: the page's CSP forbids eval
+        "() => document.querySelector('#station-list li') && "
         "document.querySelector('#station-list li').innerText.includes('二十二院街小哥加油站')"
     )
     assert page.locator("#station-list li").count() == 2

@@ -105,12 +105,17 @@ def test_the_cache_still_works_when_redis_answers():
 def broker_away(settings) -> Iterator[None]:
     from chaoyang_friendly.celery import app
 
+    def point_at(url: str) -> None:
+        # Drop the pooled connections too: app.close() leaves the producer pool (bound to the old URL)
+        # and deregisters the app, so every later publish in this process went to the closed port.
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+
     original = app.conf.broker_url
-    app.close()  # drop pooled connections to the real broker
-    app.conf.broker_url = CLOSED
+    point_at(CLOSED)
     yield
-    app.conf.broker_url = original
-    app.close()
+    point_at(original)
 
 
 def test_the_enqueue_gives_up_on_a_closed_broker_and_the_report_stays_submitted(
@@ -287,3 +292,22 @@ def test_the_worker_step_beats_on_the_consumer_timer_and_clears_on_stop(db, clie
     step.stop(consumer)
     assert entry.canceled
     assert client.get("/healthz").status_code == 503
+
+
+def test_a_database_connection_dropped_mid_request_is_a_503_to_retry_not_a_500(rider, api, client, monkeypatch):
+    """pg_terminate_backend, a restart or a failover mid-request: nothing was saved, so say "try again"."""
+    from django.db import OperationalError
+
+    from reports import selectors
+
+    def dropped(*args, **kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(selectors, "report_list_for_rider", dropped)
+    response = api(rider).get("/api/v1/reports/")
+    assert response.status_code == 503 and response["Retry-After"] == "2"
+    assert "请几秒钟后再试" in response.json()["detail"]
+    monkeypatch.setattr(selectors, "category_list", dropped)
+    client.force_login(rider)
+    page = client.get("/reports/")
+    assert page.status_code == 503 and "请几秒钟后再试" in page.content.decode()

@@ -1,4 +1,4 @@
-"""Load the demo: streets, demo accounts of every role, then each domain app's demo data.
+"""Load the demo: the reference data (load_reference), demo accounts of every role, then each domain app's demo data.
 
 Idempotent: running it again changes nothing that is already there (a password of an existing account is
 changed only when DEMO_PASSWORD names a different one). Each domain app may provide `<app>/demo.py` with
@@ -12,13 +12,13 @@ import secrets
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from accounts.models import RiderProfile, Role, User
 from accounts.services import api_token_create
 from jurisdictions.models import Street
-from jurisdictions.services import streets_load
 
 # (phone, name, role, street code, extra) — listed in README.md.
 DEMO_PEOPLE = [
@@ -41,8 +41,7 @@ class Command(BaseCommand):
         parser.add_argument("--small", action="store_true", help="a small demo (for tests and quick tries)")
 
     def handle(self, *args: object, **options: object) -> None:
-        count = streets_load()
-        self.stdout.write(f"streets: {count}")
+        call_command("load_reference", stdout=self.stdout)
         password = os.environ.get("DEMO_PASSWORD", "")
         generated = self._people(password)
         if generated:

@@ -509,6 +509,7 @@ def main() -> None:
         env = {
             **os.environ,
             "RATELIMIT_ENABLE": "0",
+            "REPORTS_WEBHOOK_ALLOW_PRIVATE": "1",  # the receiver is on 127.0.0.1
             "LOG_LEVEL": "WARNING",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "bench-" + "x" * 60,

@@ -128,6 +128,7 @@ def main() -> None:
             return local.s
 
         names, weights = zip(*MIX, strict=True)
+        by_action: dict[str, list[float]] = {}
 
         def one(action: str, results: list, errors: list) -> None:
             s = session()
@@ -139,6 +140,7 @@ def main() -> None:
             except requests.RequestException as exc:
                 errors.append(f"{action}:{type(exc).__name__}")
             results.append((time.monotonic() - start) * 1000)
+            by_action.setdefault(action, []).append(results[-1])
 
         for _ in range(50):  # warm every process
             one(random.choices(names, weights)[0], [], [])
@@ -163,6 +165,8 @@ def main() -> None:
             p95 = pct(results, 0.95)
             print(f"{rate:5.0f}  {len(results) / wall:7.1f}  {statistics.median(results):6.1f}  {p95:6.1f}  "
                   f"{len(errors)} {sorted(set(errors))[:4]}  (client cpu {client_cpu:.0%})")  # fmt: skip
+            print("       p95 by action: " + " ".join(f"{a}={pct(v, 0.95):.0f}" for a, v in sorted(by_action.items())))
+            by_action.clear()
             if p95 >= 200 or errors:
                 break
             best = (rate, p95, client_cpu)

@@ -80,7 +80,7 @@ def project_list(
 
     Two queries: projects, then room types. `near` orders by distance (metres, annotated as `distance`).
     """
-    qs = projects_with_figures(Project.objects.listed().select_related("street"))
+    qs = projects_with_figures(Project.objects.listed().select_related("street").defer("street__boundary"))
     if rent_max is not None or kind:
         # One room type must satisfy both conditions; Exists keeps one row per project.
         matching = RoomType.objects.filter(project=OuterRef("pk"))

@@ -21,6 +21,7 @@ def activity_list_for_rider(
         Activity.objects.published()
         .with_first_start()
         .select_related("street", "organiser_branch")
+        .defer("street__boundary")
         .prefetch_related(Prefetch("sessions", queryset=Session.objects.order_by("start")))
     )
     if upcoming:
@@ -51,6 +52,7 @@ def activity_list_for_staff(*, user: Any) -> QuerySet[Activity]:
         .with_first_start()
         .with_counts()
         .select_related("street", "organiser_branch")
+        .defer("street__boundary")
         .order_by("-first_start", "-id")
     )
 

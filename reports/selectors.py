@@ -30,6 +30,7 @@ def report_list_for_rider(*, user: User) -> QuerySet:
     return (
         Report.objects.of_reporter(user)
         .select_related("category", "street")
+        .defer("street__boundary")
         .prefetch_related(Prefetch("photos", queryset=ReportPhoto.objects.order_by("id")))
         .annotate(supporter_count=Count("supporters"))
         .order_by("-created_at", "-id")
@@ -40,6 +41,7 @@ def report_list_for_team(*, user: User) -> QuerySet:
     return (
         Report.objects.of_team_member(user)
         .select_related("category", "street")
+        .defer("street__boundary")
         .prefetch_related(Prefetch("photos", queryset=ReportPhoto.objects.order_by("id")))
         .annotate(supporter_count=Count("supporters"))
         .order_by("-created_at", "-id")

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from accounts.personal import PersonalDataAdminMixin
 from chaoyang_friendly.admin_audit import SuperuserDeleteAdminMixin
 from chaoyang_friendly.errors import ApplicationError
 from chaoyang_friendly.scoping import StreetScopedAdmin, StreetScopedAdminMixin, user_sees_all_streets, user_street_id
@@ -248,7 +249,7 @@ class AllocateForm(forms.Form):
 
 
 @admin.register(Application)
-class ApplicationAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
+class ApplicationAdmin(PersonalDataAdminMixin, SuperuserDeleteAdminMixin, StreetScopedAdmin):
     list_display = ("id", "rider", "project", "status", "priority", "position", "eligibility_result", "created_at")
     list_filter = ("status", "household_kind", ProjectFilter)
     search_fields = ("rider__phone", "rider__name", "project__name")
@@ -364,7 +365,7 @@ class OfferAdmin(StreetScopedAdmin):
 
 
 @admin.register(Lease)
-class LeaseAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
+class LeaseAdmin(PersonalDataAdminMixin, SuperuserDeleteAdminMixin, StreetScopedAdmin):
     list_display = ("id", "tenant", "project", "unit", "start", "end", "monthly_rent", "status")
     list_filter = ("status", ProjectFilter)
     list_select_related = ("tenant", "project", "bed__room__room_type__project", "room__room_type__project")

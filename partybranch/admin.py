@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.personal import PersonalDataAdminMixin
 from chaoyang_friendly.admin_audit import SuperuserDeleteAdminMixin
 from chaoyang_friendly.errors import ApplicationError
 from chaoyang_friendly.scoping import StreetScopedAdmin, StreetScopedTabularInline, get_object_for_user
@@ -115,7 +116,7 @@ class BranchAdmin(StreetScopedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(StreetScopedAdmin):
+class MembershipAdmin(PersonalDataAdminMixin, StreetScopedAdmin):
     list_display = ("user", "branch", "role", "status", "joined_on", "transferred_in_on", "transferred_out_on")
     list_filter = ("status", "role", "branch__committee")
     search_fields = ("user__name", "user__phone", "branch__name")
@@ -233,7 +234,7 @@ class RegistrationPersonInline(_ReadOnlyInline):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
+class RegistrationAdmin(PersonalDataAdminMixin, SuperuserDeleteAdminMixin, StreetScopedAdmin):
     list_display = ("rider", "activity", "status", "people", "created_at", "confirmed_at")
     list_filter = ("status", "activity__kind")
     search_fields = ("rider__name", "rider__phone", "activity__title")
@@ -337,7 +338,7 @@ class PendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(VolunteerHours)
-class VolunteerHoursAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
+class VolunteerHoursAdmin(PersonalDataAdminMixin, SuperuserDeleteAdminMixin, StreetScopedAdmin):
     list_display = ("person", "street", "team", "activity", "start", "end", "hours", "source", "status")
     list_filter = (PendingFilter, "status", "source")
     search_fields = ("person__name", "person__phone", "note")

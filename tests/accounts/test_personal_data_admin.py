@@ -53,3 +53,25 @@ def test_a_partial_number_finds_nobody_without_the_permission(page, rider, analy
     client = admin_client_for(analyst)
     assert "王师傅" not in client.get(page, {"q": "3900000"}).content.decode()  # middle digits
     assert "王师傅" in client.get(page, {"q": rider.phone}).content.decode()
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "housing.Application",
+        "housing.Lease",
+        "partybranch.Membership",
+        "partybranch.Registration",
+        "partybranch.VolunteerHours",
+    ],
+)
+def test_every_admin_that_searches_phones_matches_only_whole_numbers_without_the_permission(model, analyst, rf):
+    """A partial phone search in any admin would reveal the masked digits one by one."""
+    from django.apps import apps
+    from django.contrib import admin
+
+    model_admin = admin.site._registry[apps.get_model(model)]
+    request = rf.get("/")
+    request.user = analyst
+    phone_fields = [f for f in model_admin.get_search_fields(request) if f.lstrip("^=@").endswith("phone")]
+    assert phone_fields and all(f.startswith("=") for f in phone_fields)

@@ -33,10 +33,25 @@ def _isolated_cache_and_files(settings, tmp_path) -> Iterator[None]:
     _breakers_closed()
 
 
-def _breakers_closed() -> None:
+@pytest.fixture
+def redis_away(settings) -> Iterator[None]:
+    """The project's own cache backend (from REDIS_URL), pointed at a port where Redis is not running."""
+    from django.core.cache import caches
+
+    assert "redis" in settings.CACHES["default"]["BACKEND"].lower(), "these tests need REDIS_URL"
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": REDIS_CLOSED}}
+    _breakers_closed(caches["default"])
+    yield
+    _breakers_closed(caches["default"])
+
+
+REDIS_CLOSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused
+
+
+def _breakers_closed(the_cache: object = cache) -> None:
     """A test that took the broker or Redis away must not leave the next one skipping them."""
     broker.breaker_reset()
-    breaker = getattr(cache, "breaker", None)
+    breaker = getattr(the_cache, "breaker", None)
     if breaker is not None:
         breaker.reset()
 

@@ -3,12 +3,10 @@ from the SmsCode rows (issue 12, item 1)."""
 
 import re
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import caches
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -19,22 +17,6 @@ from accounts.sms import read_sms_files
 
 PHONE = "13912345678"
 CLOSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused
-
-
-@pytest.fixture
-def redis_away(settings) -> Iterator[None]:
-    """The project's own cache backend (from REDIS_URL), pointed at a port where Redis is not running."""
-    assert "redis" in settings.CACHES["default"]["BACKEND"].lower(), "these tests need REDIS_URL"
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": CLOSED}}
-    _reset_cache_breaker()
-    yield
-    _reset_cache_breaker()
-
-
-def _reset_cache_breaker() -> None:
-    breaker = getattr(caches["default"], "breaker", None)
-    if breaker is not None:
-        breaker.reset()
 
 
 def _last_code(phone: str = PHONE) -> str:

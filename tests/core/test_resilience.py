@@ -19,22 +19,6 @@ CLOSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refuse
 DH = ("116.4690", "40.0130")  # inside 东湖
 
 
-@pytest.fixture
-def redis_away(settings) -> Iterator[None]:
-    """The project's own cache backend (from REDIS_URL), pointed at a port where Redis is not running."""
-    assert "redis" in settings.CACHES["default"]["BACKEND"].lower(), "these tests need REDIS_URL"
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": CLOSED}}
-    _reset_cache_breaker()
-    yield
-    _reset_cache_breaker()
-
-
-def _reset_cache_breaker() -> None:
-    breaker = getattr(caches["default"], "breaker", None)
-    if breaker is not None:
-        breaker.reset()
-
-
 def _wait_until(condition, tries: int = 1000) -> None:
     for _ in range(tries):
         if condition():

@@ -1,3 +1,4 @@
+import datetime
 import time
 
 from django.conf import settings
@@ -7,6 +8,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
+
+# When this process started: the Last-Modified of what changes only on deploy (the JS catalog).
+STARTED_AT = datetime.datetime.now(tz=datetime.UTC)
 
 
 def _database_ok() -> bool:

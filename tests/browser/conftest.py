@@ -6,13 +6,18 @@ check is relaxed for these tests only.
 """
 
 import os
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
+CLERK = {"width": 1366, "height": 768}
+# Every journey leaves its screenshots here (CI keeps the folder as the run's artifacts).
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", "var/test-artifacts")) / "screenshots"
 
 
 def pytest_collection_modifyitems(items):
@@ -93,3 +98,54 @@ def login_rider(live_server, settings) -> Callable[[Page, str], None]:
         page.wait_for_url(f"{live_server.url}/")
 
     return do
+
+
+@pytest.fixture
+def clerk_page(browser: Browser, live_server) -> Iterator[Page]:
+    """A street clerk's office screen: 1366×768, zh-CN, Beijing time."""
+    context = browser.new_context(viewport=CLERK, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.route(
+        lambda url: not url.startswith(live_server.url),
+        lambda route: route.fulfill(status=204, body=""),
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot(request) -> Callable[[Page, str], Path]:
+    """Save a screenshot of what the person sees now, named after the test and a step:
+    `shot(page, "error")` → var/test-artifacts/screenshots/<test>__error_360x740.png."""
+
+    def do(page: Page, step: str) -> Path:
+        size = page.viewport_size or {"width": 0, "height": 0}
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{request.node.name}__{step}")
+        path = ARTIFACTS / f"{name}_{size['width']}x{size['height']}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
+        return path
+
+    return do
+
+
+def in_viewport(page: Page, selector: str) -> bool:
+    """True when the element is visible and at least partly inside the viewport, not under a fixed bar
+    (the element at its centre point is the element or one of its children)."""
+    return bool(
+        page.evaluate(
+            """(sel) => {
+              const el = document.querySelector(sel);
+              if (!el) return false;
+              const r = el.getBoundingClientRect();
+              if (r.width === 0 || r.height === 0) return false;
+              const x = Math.min(Math.max(r.left + r.width / 2, 0), innerWidth - 1);
+              const y = Math.min(Math.max(r.top + Math.min(r.height, 20) / 2, 0), innerHeight - 1);
+              if (r.bottom <= 0 || r.top >= innerHeight) return false;
+              const hit = document.elementFromPoint(x, y);
+              return !!hit && (hit === el || el.contains(hit));
+            }""",
+            selector,
+        )
+    )

@@ -60,15 +60,20 @@ def sms_text(*, report: Report) -> str:
     }
 
 
-def dispatch_payload(*, report: Report, request: Any = None, attempt: DeliveryAttempt | None = None) -> dict:
+def dispatch_payload(
+    *, report: Report, request: Any = None, attempt: DeliveryAttempt | None = None, delivered: bool | None = None
+) -> dict:
     """The worker's view of a report. `attempt` is the pending attempt the caller claimed (then "lease"
-    is true and the worker sends through its channel with its delivery id); without one it sends nothing."""
+    is true and the worker sends through its channel with its delivery id); without one it sends nothing.
+    `delivered` is asked of the database unless the caller knows it (a claimed attempt means not yet)."""
+    if delivered is None:
+        delivered = report_delivered_to_team(report)
     team = report.team
     return {
         "id": report.pk,
         "status": report.status,
         "open": report.is_open,
-        "delivered": report_delivered_to_team(report),
+        "delivered": delivered,
         "lease": attempt is not None,
         "delivery_id": attempt.delivery_id if attempt else None,
         "attempt_key": attempt.idempotency_key if attempt else None,

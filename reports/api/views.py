@@ -230,13 +230,15 @@ class DispatchRouteApi(APIView):
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, pk: int) -> Response:
-        # report_route returns the report with category, street and team loaded.
-        report = services.report_route(report_id=pk, actor=request.user)
-        attempt = services.delivery_claim(report_id=report.pk, actor=request.user)
+        # One transaction: route (once) and claim; the report comes with category, street and team.
+        dispatch = services.report_dispatch(report_id=pk, actor=request.user)
+        report = dispatch.report
         return Response(
             {
                 **AssignmentOutputSerializer(report).data,
-                "dispatch": dispatch_payload(report=report, request=request, attempt=attempt),
+                "dispatch": dispatch_payload(
+                    report=report, request=request, attempt=dispatch.attempt, delivered=dispatch.delivered
+                ),
             }
         )
 

@@ -180,7 +180,7 @@ class SmsCode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{mask_phone(self.phone)} @ {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{mask_phone(self.phone)} @ {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
 class ApiToken(TimeStampedModel):

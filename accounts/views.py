@@ -11,6 +11,7 @@ from django_ratelimit.core import is_ratelimited
 
 from chaoyang_friendly.clientip import client_ip
 from chaoyang_friendly.errors import ApplicationError
+from chaoyang_friendly.views import rider_things
 
 from .challenge import challenge_check, challenge_new
 from .forms import CodeForm, PhoneForm, RiderProfileForm
@@ -127,5 +128,11 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("已保存。"))
         return redirect("accounts:profile")
     sessions = api_tokens_live_for_user(user=request.user)
-    context = {"form": form, "sessions": sessions, "current_session_key": request.session.session_key}
+    # 我的 is the rider's hub: the shortcuts with what is pending in each, then the profile and sign-ins.
+    context = {
+        **rider_things(request),
+        "form": form,
+        "sessions": sessions,
+        "current_session_key": request.session.session_key,
+    }
     return render(request, "accounts/profile.html", context)

@@ -45,6 +45,10 @@ def _aware(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def _date_label(name: str) -> str:
+    return _("开始日期") if name == "date_from" else _("结束日期")
+
+
 def _parse_date(params: Any, name: str) -> dt.date | None:
     raw = (params.get(name) or "").strip()
     if not raw:
@@ -52,9 +56,13 @@ def _parse_date(params: Any, name: str) -> dt.date | None:
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError:
-        raise ApplicationError(_("参数 %(name)s 必须是 YYYY-MM-DD 格式的日期。") % {"name": name}) from None
+        raise ApplicationError(
+            _("%(label)s（%(name)s）必须是 YYYY-MM-DD 格式的日期。") % {"label": _date_label(name), "name": name}
+        ) from None
     if not MIN_DATE <= day <= MAX_DATE:  # 9999-12-31 has no "day after" (Filters.end)
-        raise ApplicationError(_("参数 %(name)s 超出了可用的日期范围。") % {"name": name})
+        raise ApplicationError(
+            _("%(label)s（%(name)s）超出了可用的日期范围。") % {"label": _date_label(name), "name": name}
+        )
     return day
 
 
@@ -64,9 +72,9 @@ def parse_filters(params: Any, user: Any) -> Filters:
     date_to = _parse_date(params, "date_to")
     if date_from and date_to:
         if date_from > date_to:
-            raise ApplicationError(_("参数 date_from 不能晚于 date_to。"))
+            raise ApplicationError(_("开始日期（date_from）不能晚于结束日期（date_to）。"))
         if (date_to - date_from).days > MAX_RANGE_DAYS:
-            raise ApplicationError(_("日期范围过大。"))
+            raise ApplicationError(_("日期范围过大，请缩短到十年以内。"))
     street_id = None
     code = (params.get("street") or "").strip()
     if code:

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -22,6 +23,12 @@ def _error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return HttpResponse(str(exc), status=exc.status_code, content_type="text/plain; charset=utf-8")
 
 
+def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """An analytics page in the admin's frame: the admin site's context gives it the header with the
+    user's name and the 退出 (POST) form."""
+    return render(request, template, {**admin.site.each_context(request), **context})
+
+
 def _streets_for(user: Any) -> Any:
     """The streets a staff member may filter by: all for the district, their own for a street."""
     if user_sees_all_streets(user):
@@ -31,15 +38,21 @@ def _streets_for(user: Any) -> Any:
 
 @staff_member_required
 def analytics_home(request: HttpRequest) -> HttpResponse:
+    return _home(request)
+
+
+def _home(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     streets = _streets_for(request.user)
     jobs = list(ExportJob.objects.filter(user=request.user)[:20])
     for job in jobs:
         job.progress = export_job_progress(job)
-    return render(
+    response = _page(
         request,
         "analytics/home.html",
-        {"exports": EXPORTS.values(), "streets": streets, "jobs": jobs, "params": request.GET},
+        {"exports": EXPORTS.values(), "streets": streets, "jobs": jobs, "params": request.GET, "error": error},
     )
+    response.status_code = status
+    return response
 
 
 @staff_member_required
@@ -48,7 +61,8 @@ def export_csv(request: HttpRequest, name: str) -> HttpResponse:
         definition = export_definition(name)
         filters = parse_filters(request.GET, request.user)
     except ApplicationError as exc:
-        return _error(request, exc)
+        # A link on the analytics page: the page again, with the reason on screen and the filters kept.
+        return _home(request, error=str(exc), status=exc.status_code)
     return stream_csv(definition.build(user=request.user, filters=filters), user=request.user, lang=filters.lang)
 
 
@@ -84,7 +98,7 @@ def export_job_download(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     streets = _streets_for(request.user)
-    return render(
+    return _page(
         request,
         "analytics/dashboard.html",
         {

@@ -99,6 +99,8 @@ ROOT_URLCONF = "chaoyang_friendly.urls"
 WSGI_APPLICATION = "chaoyang_friendly.wsgi.application"
 ASGI_APPLICATION = "chaoyang_friendly.asgi.application"
 
+# Django's form templates; a Chinese label ends in "：", not ":" (chaoyang_friendly/forms.py).
+FORM_RENDERER = "chaoyang_friendly.forms.PortalFormRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -345,6 +347,12 @@ LEAFLET_CONFIG = {
     "TILES": [(_("地图"), MAP_TILES_URL, {"attribution": MAP_TILES_ATTRIBUTION, "maxZoom": 19})],
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+    # static/js/leaflet-setup.js after leaflet.js on every map: no "Leaflet" attribution prefix. Auto-included by
+    # {% leaflet_js %}; "forms" is what the admin's map widgets load.
+    "PLUGINS": {
+        "portal": {"js": ["js/leaflet-setup.js"], "auto-include": True},
+        "forms": {"js": ["js/leaflet-setup.js"]},
+    },
 }
 
 # --- REST API ------------------------------------------------------------------------------------
@@ -475,6 +483,8 @@ ROLE_PERMISSIONS = {
         ),
         "jurisdictions": {"view"},
         "accounts.riderprofile": {"view"},
+        # The district's holiday calendar (调休): kept by the district, read by the streets.
+        "stations.calendarday": {"view"},
     },
     "district_staff": {
         "stations": {"view"},
@@ -486,6 +496,7 @@ ROLE_PERMISSIONS = {
         # One-time codes and API tokens: superusers only (a code or a token is a login).
         "accounts.smscode": set(),
         "accounts.apitoken": set(),
+        "stations.calendarday": {"view", "add", "change", "delete"},
     },
 }
 

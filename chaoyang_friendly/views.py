@@ -1,5 +1,6 @@
 import datetime
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -7,6 +8,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 
 # When this process started: the Last-Modified of what changes only on deploy (the JS catalog).
@@ -72,8 +75,62 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+def _next_registration(user: Any, now: datetime.datetime) -> tuple[Any, Any] | None:
+    """The rider's soonest confirmed or waitlisted sign-up with a session still to end, and that session."""
+    from partybranch.models import Registration
+    from partybranch.selectors import registration_list_for_rider
+
+    soonest = None
+    registrations = registration_list_for_rider(user=user).filter(
+        status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED], activity__sessions__end__gte=now
+    )
+    for registration in registrations.distinct():
+        session = next((s for s in registration.activity.sessions.all() if s.end >= now), None)
+        if session is not None and (soonest is None or session.start < soonest[1].start):
+            soonest = (registration, session)
+    return soonest
+
+
+def rider_things(request: HttpRequest) -> dict[str, Any]:
+    """What the rider is waiting for, from each app's own selectors: the open 随手拍 report and when the team
+    is due, an open housing offer and its deadline, the next activity with its check-in QR, volunteer hours."""
+    import segno
+    from django.urls import reverse
+
+    from housing.selectors import offer_list_for_rider
+    from partybranch.models import Registration
+    from partybranch.selectors import hours_summary
+    from reports.selectors import report_list_for_rider
+
+    user, now = request.user, timezone.now()
+    open_reports = report_list_for_rider(user=user).open()
+    report = open_reports.first()
+    due = None
+    if report is not None:
+        due = report.arrival_due_at if report.on_site_at is None and report.arrival_due_at else report.resolve_due_at
+    offer = offer_list_for_rider(user=user).open().filter(deadline__gte=now).order_by("deadline").first()
+    next_up = _next_registration(user, now)
+    qr_svg = None
+    if next_up and next_up[0].status == Registration.Status.CONFIRMED:
+        url = request.build_absolute_uri(reverse("partybranch:scan", args=[next_up[0].qr_token]))
+        qr_svg = segno.make(url, error="m").svg_inline(scale=4, title=_("签到二维码"))
+    return {
+        "report": report,
+        "report_due": due,
+        "report_overdue": bool(report and report.is_overdue(now)),
+        "open_reports": open_reports.count() if report is not None else 0,
+        "offer": offer,
+        "registration": next_up[0] if next_up else None,
+        "session": next_up[1] if next_up else None,
+        "qr_svg": qr_svg,
+        "hours": hours_summary(user=user),
+    }
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """Anonymous: the four services. Signed in: first what the rider is waiting for, then the services."""
+    context = rider_things(request) if request.user.is_authenticated else {}
+    return render(request, "home.html", context)
 
 
 @cache_control(max_age=86400, public=True)

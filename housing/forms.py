@@ -6,12 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Gender, HouseholdKind, Project, RoomType
 from .services.applications import MOVE_IN_MAX_DAYS
+from .services.eligibility import household_mismatch
 
 MEMBER_ROWS = 3
 
 
 class ProjectFilterForm(forms.Form):
-    rent_max = forms.IntegerField(label=_("月租不超过(元)"), required=False, min_value=1, max_value=100_000)
+    rent_max = forms.IntegerField(label=_("月租不超过（元）"), required=False, min_value=1, max_value=100_000)
     room_type = forms.ChoiceField(label=_("房型"), required=False, choices=[("", _("不限")), *RoomType.Kind.choices])
     has_vacancy = forms.BooleanField(label=_("只看有空位"), required=False)
 
@@ -30,7 +31,13 @@ class ApplyForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["room_types"].queryset = project.room_types.all()
         self.fields["room_types"].label_from_instance = lambda rt: (
-            f"{rt.name} · {rt.rent}元/{rt.get_rent_mode_display()}"
+            _("%(name)s · %(rent)s元/%(mode)s · %(household)s可申请")
+            % {
+                "name": rt.name,
+                "rent": rt.rent,
+                "mode": rt.get_rent_mode_display(),
+                "household": rt.get_household_display(),
+            }
         )
         for i in range(MEMBER_ROWS):
             self.fields[f"member_name_{i}"] = forms.CharField(label=_("同住人姓名"), max_length=40, required=False)
@@ -59,4 +66,13 @@ class ApplyForm(forms.Form):
                     self.add_error(f"member_name_{i}", _("请同时填写同住人姓名和关系。"))
                 members.append({"name": name, "relation": relation})
         data["household_members"] = members
+        kind = data.get("household_kind")
+        room_types = list(data.get("room_types") or [])
+        if kind and room_types:
+            # The same check as the service, shown next to the field instead of a rejected application.
+            message = household_mismatch(household_kind=kind, room_types=room_types)
+            if message:
+                self.add_error("room_types", message)
+            elif kind == HouseholdKind.SINGLE and members:
+                self.add_error("member_name_0", household_mismatch(household_kind=kind, room_types=[], members=members))
         return data

@@ -361,7 +361,13 @@ class ApplicationStatusChange(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.from_status or '∅'} → {self.to_status}"
+        """Readable in the admin's inline rows: "排队中 → 已发出邀约 · 2026-05-01 09:30" (Beijing time)."""
+        from django.utils import timezone
+
+        labels = dict(Application.Status.choices)
+        start = labels.get(self.from_status, self.from_status) if self.from_status else _("新申请")
+        moved = f"{start} → {labels.get(self.to_status, self.to_status)}"
+        return f"{moved} · {timezone.localtime(self.at):%Y-%m-%d %H:%M}" if self.at else moved
 
 
 class Offer(TimeStampedModel):

@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Application, Bed, Lease, Offer, Project, RoomType
+from .models import Application, Bed, HouseholdKind, Lease, Offer, Project, Room, RoomType
 
 
 def _count(queryset: QuerySet, group: str) -> Coalesce:
@@ -181,3 +181,79 @@ def applications_queue_for_staff(*, user: Any) -> QuerySet:
             )
         )
     )
+
+
+ALLOCATION_ROOMS_MAX = 500
+
+
+def applicant_needs(*, application: Application) -> dict[str, Any]:
+    """What a clerk needs to know before allocating: household, wanted room types, work street and place,
+    waiting since, and the distance from where the rider works to the project (km, or None)."""
+    from accounts.models import RiderProfile
+
+    profile = RiderProfile.objects.filter(user_id=application.rider_id).select_related("work_street").first()
+    work_street = profile.work_street if profile else None
+    work_point = application.work_point or (work_street.centre if work_street else None)
+    distance_km = None
+    if work_point is not None:
+        project = Project.objects.filter(pk=application.project_id).annotate(d=Distance("point", work_point)).first()
+        distance_km = project.d.km if project is not None else None
+    return {
+        "room_types": list(application.room_types.all()),
+        "members": application.household_members or [],
+        "work_street": work_street,
+        "occupation": profile.get_occupation_display() if profile else "",
+        "work_point_from": "application" if application.work_point else ("street" if work_street else ""),
+        "distance_km": distance_km,
+    }
+
+
+def allocation_candidates(*, application: Application, user: Any) -> list[dict[str, Any]]:
+    """The free units of the application's project that `user` may allocate, suitable ones first.
+
+    Each is {"key": "bed:<id>"|"room:<id>", "room_type", "room", "bed", "occupied", "free", "total",
+    "suitable", "why_not"}: a bed of a per-bed room type or a whole room of a per-room type, with how many
+    beds of its room are let and free, and why it cannot go to this application when it cannot.
+    Two queries (rooms with room type and project, then their beds)."""
+    wanted = {rt.pk: i for i, rt in enumerate(application.room_types.all())}
+    rooms = (
+        Room.objects.for_user(user)
+        .filter(room_type__project_id=application.project_id)
+        .select_related("room_type__project__street")
+        .defer("room_type__project__street__boundary")
+        .prefetch_related(Prefetch("beds", queryset=Bed.objects.order_by("label")))
+        .order_by("room_type__rent", "room_type_id", "floor", "number")[:ALLOCATION_ROOMS_MAX]
+    )
+    household_labels = dict(HouseholdKind.choices)
+    candidates: list[dict[str, Any]] = []
+    for room in rooms:
+        beds = list(room.beds.all())
+        if not beds:
+            continue
+        room_type = room.room_type
+        occupied = sum(b.status == Bed.Status.OCCUPIED for b in beds)
+        free_beds = [b for b in beds if b.status == Bed.Status.AVAILABLE]
+        why_not = ""
+        if room_type.pk not in wanted:
+            why_not = _("不在申请的意向房型中（该房型面向%(household)s）。") % {
+                "household": household_labels.get(room_type.household, room_type.household)
+            }
+        elif not room.admits(application.gender):
+            why_not = _("%(rule)s，与申请人性别不符。") % {"rule": room.get_gender_rule_display()}
+        base = {
+            "room_type": room_type,
+            "room": room,
+            "occupied": occupied,
+            "free": len(free_beds),
+            "total": len(beds),
+            "suitable": not why_not,
+            "why_not": why_not,
+            "order": (bool(why_not), wanted.get(room_type.pk, len(wanted)), room.floor, room.number),
+        }
+        if room_type.whole_room:
+            if len(free_beds) == len(beds):
+                candidates.append({**base, "key": f"room:{room.pk}", "bed": None})
+        else:
+            candidates += [{**base, "key": f"bed:{bed.pk}", "bed": bed} for bed in free_beds]
+    candidates.sort(key=lambda c: c["order"])
+    return candidates

@@ -93,7 +93,10 @@ def apply_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("您已有一份进行中的申请。"))
         return redirect("housing:my")
     profile = RiderProfile.objects.filter(user=request.user).first()
-    form = ApplyForm(request.POST or None, project=project)
+    # Applying again after an ineligible, declined or withdrawn application: start from what they told us.
+    previous = selectors.application_list_for_rider(user=request.user).first()
+    initial = {"household_kind": previous.household_kind, "gender": previous.gender} if previous else {}
+    form = ApplyForm(request.POST or None, project=project, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -130,10 +133,26 @@ def my_view(request: HttpRequest) -> HttpResponse:
         offer = selectors.offer_list_for_rider(user=request.user).filter(application=application, status="open").first()
     leases = list(selectors.lease_list_for_rider(user=request.user)[:5])
     history = application.status_changes.all() if application else []
+    # An ended application (not eligible, declined, expired, withdrawn) is not the end: apply again, unless
+    # the rider lives in one of ours now.
+    can_reapply = (
+        application is not None
+        and not application.is_open
+        and application.status != Application.Status.ACCEPTED
+        and application.project.status == Project.Status.OPEN
+        and not any(lease.status == "active" for lease in leases)
+    )
     return render(
         request,
         "housing/my.html",
-        {"application": application, "positions": positions, "offer": offer, "leases": leases, "history": history},
+        {
+            "application": application,
+            "positions": positions,
+            "offer": offer,
+            "leases": leases,
+            "history": history,
+            "can_reapply": can_reapply,
+        },
     )
 
 

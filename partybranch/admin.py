@@ -10,9 +10,11 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +27,7 @@ from . import selectors, services
 from .models import (
     Activity,
     Attendance,
+    AuditEvent,
     Branch,
     Committee,
     Membership,
@@ -227,6 +230,81 @@ class ActivityAdmin(StreetScopedAdmin):
             services.activity_capacity_change(activity=obj, capacity=obj.capacity, actor=request.user)
 
 
+def _local(value: Any) -> str:
+    """A moment as clerks read it: Beijing time, e.g. 2026年5月1日 09:30."""
+    return date_format(timezone.localtime(value), "Y年n月j日 H:i") if value else "—"
+
+
+DETAIL_LABELS = {
+    "people": _("人数"),
+    "remaining": _("报名时剩余名额"),
+    "session": _("场次"),
+    "hours": _("时长（小时）"),
+    "reason": _("理由"),
+    "manual": _("方式"),
+    "model": _("删除的记录"),
+    "person": _("人员编号"),
+    "status": _("原状态"),
+}
+
+
+def event_detail_text(event: AuditEvent) -> str:
+    """An audit event's `detail` as labelled words (人数：3；报名时剩余名额：1), never raw JSON."""
+    detail = event.detail or {}
+    if not isinstance(detail, dict):
+        return str(detail)
+    parts: list[tuple[str, str]] = []
+    order = list(DETAIL_LABELS)
+    for key, value in sorted(detail.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
+        if key == "id":
+            continue
+        if key == "session":
+            session = Session.objects.filter(pk=value).only("start").first()
+            value = _local(session.start) if session else f"#{value}"
+        elif key == "manual":
+            value = gettext("工作人员手动标记") if value else gettext("扫码")
+        elif key == "model":
+            model = {"registration": Registration, "volunteerhours": VolunteerHours}.get(str(value))
+            name = model._meta.verbose_name if model else value
+            value = f"{name} #{detail.get('id', '')}".strip()
+        elif key == "status":
+            choices = dict(Registration.Status.choices) | dict(VolunteerHours.Status.choices)
+            value = choices.get(value, value)
+        parts.append((str(DETAIL_LABELS.get(key, key)), str(value)))
+    if not parts:
+        return "—"
+    return format_html_join("；", "{}：{}", parts)
+
+
+class AuditEventInline(_ReadOnlyInline):
+    """Who did what and when, in Beijing time, with the detail in words."""
+
+    model = AuditEvent
+    fields = ("when", "verb", "actor", "detail_text")
+    readonly_fields = fields
+    verbose_name = _("操作记录")
+    verbose_name_plural = _("操作记录")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("actor").order_by("at", "id")
+
+    @admin.display(description=_("时间（北京时间）"))
+    def when(self, obj: AuditEvent) -> str:
+        return _local(obj.at)
+
+    @admin.display(description=_("详情"))
+    def detail_text(self, obj: AuditEvent) -> str:
+        return event_detail_text(obj)
+
+
+class RegistrationAuditInline(AuditEventInline):
+    fk_name = "registration"
+
+
+class HoursAuditInline(AuditEventInline):
+    fk_name = "hours"
+
+
 class RegistrationPersonInline(_ReadOnlyInline):
     model = RegistrationPerson
     fields = ("name", "relationship", "age")
@@ -241,7 +319,7 @@ class RegistrationAdmin(PersonalDataAdminMixin, SuperuserDeleteAdminMixin, Stree
     list_select_related = ("rider", "activity")
     fields = ("activity", "rider", "status", "people", "created_at", "confirmed_at", "cancelled_at")
     readonly_fields = fields
-    inlines = [RegistrationPersonInline]
+    inlines = [RegistrationPersonInline, RegistrationAuditInline]
     actions = ["cancel_selected"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -250,7 +328,7 @@ class RegistrationAdmin(PersonalDataAdminMixin, SuperuserDeleteAdminMixin, Stree
     def deletion_audit(self, request: HttpRequest, objects: list[Any]) -> None:
         services.audit_deletion_record(objects=objects, actor=request.user)
 
-    @admin.action(description=_("取消所选报名(候补自动递补)"), permissions=["change"])
+    @admin.action(description=_("取消所选报名（候补自动递补）"), permissions=["change"])
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         for registration in queryset:
             services.registration_cancel(registration=registration, actor=request.user)
@@ -295,10 +373,28 @@ class SessionAdmin(StreetScopedAdmin):
         ]
 
     def sheet_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Every person of the confirmed families, present or not, with the time of the scan."""
+        """Every person of the confirmed families, present or not, with the time of the scan; a clerk
+        with change rights marks a person present by hand (POST `person`) when the QR cannot be shown."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         session = get_object_for_user(Session.objects.select_related("activity"), request.user, pk=pk)
+        can_mark = self.has_change_permission(request)
+        if request.method == "POST":
+            if not can_mark:
+                raise PermissionDenied
+            person = RegistrationPerson.objects.filter(
+                pk=request.POST.get("person") or 0, registration__activity_id=session.activity_id
+            ).first()
+            if person is None:
+                messages.error(request, gettext("该人员不属于本活动。"))
+            else:
+                try:
+                    services.attendance_mark_present(session=session, person=person, actor=request.user)
+                except ApplicationError as exc:
+                    messages.error(request, str(exc))
+                else:
+                    messages.success(request, gettext("已标记到场：%(name)s。") % {"name": person.name})
+            return redirect("admin:partybranch_session_sheet", pk=session.pk)
         rows = selectors.session_checkin_sheet(session=session)
         present = sum(1 for row in rows for _p, at in row["persons"] if at)
         expected = sum(len(row["persons"]) for row in rows)
@@ -312,6 +408,7 @@ class SessionAdmin(StreetScopedAdmin):
                 "rows": rows,
                 "present": present,
                 "expected": expected,
+                "can_mark": can_mark,
                 "checkin_url": reverse("partybranch:session-checkin", args=[session.pk]),
                 "opts": self.model._meta,
             },
@@ -359,6 +456,7 @@ class VolunteerHoursAdmin(PersonalDataAdminMixin, SuperuserDeleteAdminMixin, Str
         "reviewed_at",
     )
     readonly_fields = fields
+    inlines = [HoursAuditInline]
     actions = ["approve_selected", "reject_selected"]
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:

@@ -348,7 +348,7 @@ def _activities(
             audience=s.get("audience") or Activity.Audience.RIDERS,
             status=Activity.Status.PUBLISHED,
             description=s["description"],
-            signup_deadline=_at(min(d for d, _h, _e in s["sessions"]), 0) - timedelta(hours=12),
+            signup_deadline=_deadline(s["sessions"]),
         )
         for s in specs
     )
@@ -362,6 +362,15 @@ def _activities(
         sessions_of.setdefault(session.activity_id, []).append(session)
     _registrations(activities, sessions_of, riders, teams, rng)
     return len(activities)
+
+
+def _deadline(sessions: list[tuple[int, int, int]]) -> datetime | None:
+    """Sign-up closes 12 hours before a one-off activity; a series already under way (a weekly
+    红驿课堂, the 骑手团's rounds) stays open for its later meetings."""
+    first = min(d for d, _h, _e in sessions)
+    if len(sessions) > 1 and first < 0:
+        return None
+    return _at(first, 0) - timedelta(hours=12)
 
 
 def _registrations(

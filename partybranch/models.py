@@ -172,7 +172,7 @@ class Activity(TimeStampedModel):
     description = models.TextField(_("介绍"), blank=True)
     place = models.CharField(_("地点"), max_length=120)
     point = models.PointField(_("位置"), srid=4326, null=True, blank=True)
-    capacity = models.PositiveIntegerField(_("名额(人)"), help_text=_("按人数计，家属也占名额。"))
+    capacity = models.PositiveIntegerField(_("名额（人）"), help_text=_("按人数计，家属也占名额。"))
     confirmed_people = models.PositiveIntegerField(_("已确认人数"), default=0, editable=False)
     family_allowed = models.BooleanField(_("可带家属"), default=False)
     child_min_age = models.PositiveSmallIntegerField(_("儿童最小年龄"), null=True, blank=True)
@@ -278,7 +278,7 @@ class Registration(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rider} · {self.activity} ({self.get_status_display()})"
+        return f"{self.rider} · {self.activity}（{self.get_status_display()}）"
 
     def get_absolute_url(self) -> str:
         return reverse("partybranch:registration-detail", args=[self.pk])
@@ -305,7 +305,7 @@ class RegistrationPerson(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.get_relationship_display()})"
+        return f"{self.name}（{self.get_relationship_display()}）"
 
 
 class Attendance(models.Model):
@@ -406,7 +406,7 @@ class VolunteerHours(TimeStampedModel):
     )
     start = models.DateTimeField(_("开始"))
     end = models.DateTimeField(_("结束"), null=True, blank=True, help_text=_("签到后、签退前为空。"))
-    hours = models.DecimalField(_("时长(小时)"), max_digits=6, decimal_places=2, default=Decimal("0"))
+    hours = models.DecimalField(_("时长（小时）"), max_digits=6, decimal_places=2, default=Decimal("0"))
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
     status = models.CharField(_("审核状态"), max_length=20, choices=Status.choices, db_index=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
@@ -441,7 +441,7 @@ class VolunteerHours(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} · {self.hours} h ({self.get_status_display()})"
+        return f"{self.person} · {self.hours} h（{self.get_status_display()}）"
 
 
 class AuditEvent(models.Model):
@@ -457,7 +457,7 @@ class AuditEvent(models.Model):
         HOURS_DECLARED = "hours_declared", _("申报时长")
         HOURS_APPROVED = "hours_approved", _("时长审核通过")
         HOURS_REJECTED = "hours_rejected", _("时长审核未通过")
-        DELETED = "deleted", _("删除记录(区级)")
+        DELETED = "deleted", _("删除记录（区级）")
 
     at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
@@ -491,4 +491,6 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.get_verb_display()}"
+        from django.utils import timezone
+
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.get_verb_display()}"

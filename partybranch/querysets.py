@@ -3,7 +3,7 @@ from datetime import datetime
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.db import models
-from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 
 from chaoyang_friendly.scoping import StreetScopedQuerySet
 
@@ -28,11 +28,26 @@ class ActivityQuerySet(StreetScopedQuerySet):
     def with_first_start(self) -> "ActivityQuerySet":
         return self.annotate(first_start=Min("sessions__start"))
 
+    def with_next_start(self, now: datetime) -> "ActivityQuerySet":
+        """Annotate `next_start`: the start of the first session not yet ended (None when all are over).
+        A weekly series that began weeks ago sorts by its next meeting, not by its first."""
+        return self.annotate(next_start=Min("sessions__start", filter=Q(sessions__end__gte=now)))
+
+    def with_last_end(self) -> "ActivityQuerySet":
+        return self.annotate(last_end=Max("sessions__end"))
+
     def upcoming(self, now: datetime) -> "ActivityQuerySet":
         """Activities with a session still to end."""
         from .models import Session
 
         return self.filter(Exists(Session.objects.filter(activity=OuterRef("pk"), end__gte=now)))
+
+    def past(self, now: datetime) -> "ActivityQuerySet":
+        """Activities whose sessions have all ended (and that had at least one)."""
+        from .models import Session
+
+        sessions = Session.objects.filter(activity=OuterRef("pk"))
+        return self.filter(Exists(sessions)).exclude(Exists(sessions.filter(end__gte=now)))
 
     def family_welcome(self) -> "ActivityQuerySet":
         return self.filter(family_allowed=True)

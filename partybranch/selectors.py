@@ -10,39 +10,81 @@ from django.contrib.gis.measure import D
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
-from .models import Activity, Branch, Membership, Registration, Session, VolunteerHours
+from .models import Activity, AuditEvent, Branch, Membership, Registration, Session, VolunteerHours
 
 
-def activity_list_for_rider(
-    *, kind: str | None = None, family_welcome: bool = False, near: Point | None = None, upcoming: bool = True
-) -> QuerySet[Activity]:
-    """Published activities, soonest first (nearest first when `near` is given, within the 'near' radius)."""
-    qs = (
+def _rider_activities() -> QuerySet[Activity]:
+    return (
         Activity.objects.published()
         .with_first_start()
         .select_related("street", "organiser_branch")
         .defer("street__boundary")
         .prefetch_related(Prefetch("sessions", queryset=Session.objects.order_by("start")))
     )
+
+
+def activity_list_for_rider(
+    *, kind: str | None = None, family_welcome: bool = False, near: Point | None = None, upcoming: bool = True
+) -> QuerySet[Activity]:
+    """Published activities. Upcoming ones (a session still to end) come soonest first by their next
+    session, so a weekly series that began weeks ago sorts by its next meeting; nearest first when `near`
+    is given, within the 'near' radius. With `upcoming=False` every published activity, by first start."""
+    now = timezone.now()
+    qs = _rider_activities().with_next_start(now)
     if upcoming:
-        qs = qs.upcoming(timezone.now())
+        qs = qs.upcoming(now)
     if kind:
         qs = qs.filter(kind=kind)
     if family_welcome:
         qs = qs.family_welcome()
+    order = ("next_start", "id") if upcoming else ("first_start", "id")
     if near is not None:
         qs = (
             qs.filter(point__distance_lte=(near, D(m=settings.PARTYBRANCH_NEAR_METRES)))
             .with_distance(near)
-            .order_by("distance", "first_start", "id")
+            .order_by("distance", *order)
         )
     else:
-        qs = qs.order_by("first_start", "id")
+        qs = qs.order_by(*order)
     return qs
 
 
+def activity_list_past_for_rider(*, kind: str | None = None, family_welcome: bool = False) -> QuerySet[Activity]:
+    """Published activities that are over, the most recently ended first (shown below the upcoming ones)."""
+    qs = _rider_activities().with_last_end().past(timezone.now())
+    if kind:
+        qs = qs.filter(kind=kind)
+    if family_welcome:
+        qs = qs.family_welcome()
+    return qs.order_by("-last_end", "-id")
+
+
 def activity_get_published(*, pk: int) -> Activity:
+    """One published activity, annotated with `first_start` and `next_start` (None once it is over)."""
     return activity_list_for_rider(upcoming=False).get(pk=pk)
+
+
+@dataclass
+class SignupState:
+    """Whether a rider can sign up for an activity now, and why not."""
+
+    open: bool
+    ended: bool = False
+    deadline_passed: bool = False
+
+
+def activity_signup_state(*, activity: Activity) -> SignupState:
+    """The same rules as services.registration_create, for the page: over, past its deadline, or open."""
+    now = timezone.now()
+    if hasattr(activity, "next_start"):
+        next_start = activity.next_start
+    else:
+        next_start = activity.sessions.filter(end__gte=now).order_by("start").values_list("start", flat=True).first()
+    if next_start is None:
+        return SignupState(open=False, ended=True)
+    if activity.signup_deadline and now > activity.signup_deadline:
+        return SignupState(open=False, deadline_passed=True)
+    return SignupState(open=True)
 
 
 def activity_list_for_staff(*, user: Any) -> QuerySet[Activity]:
@@ -71,6 +113,39 @@ def registration_get_for_rider(*, user: Any, pk: int) -> Registration:
     return registration_list_for_rider(user=user).get(pk=pk)
 
 
+@dataclass
+class WaitlistInfo:
+    position: int  # 1 = next in line
+    people: int
+    remaining_at_signup: int | None  # free places when the family signed up (None for older records)
+
+
+def registration_waitlist_info(*, registration: Registration) -> WaitlistInfo | None:
+    """Where a waitlisted family stands (第 N 位, counted in families in sign-up order, the order in which
+    cancellations promote them) and how many places were free when they signed up; None if not waitlisted."""
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    ahead = (
+        Registration.objects.filter(activity_id=registration.activity_id, status=Registration.Status.WAITLISTED)
+        .filter(
+            Q(created_at__lt=registration.created_at) | Q(created_at=registration.created_at, id__lt=registration.pk)
+        )
+        .count()
+    )
+    event = (
+        AuditEvent.objects.filter(registration=registration, verb=AuditEvent.Verb.WAITLISTED)
+        .order_by("-at", "-id")
+        .values_list("detail", flat=True)
+        .first()
+    )
+    remaining = (event or {}).get("remaining")
+    return WaitlistInfo(
+        position=ahead + 1,
+        people=registration.people,
+        remaining_at_signup=int(remaining) if remaining is not None else None,
+    )
+
+
 def session_checkin_sheet(*, session: Session) -> list[dict[str, Any]]:
     """Every person of the confirmed families with their attendance at `session` (None if absent)."""
     registrations = (
@@ -79,7 +154,7 @@ def session_checkin_sheet(*, session: Session) -> list[dict[str, Any]]:
         .prefetch_related("persons")
         .order_by("created_at", "id")
     )
-    present = {a.person_id: a for a in session.attendances.all()}
+    present = {a.person_id: a for a in session.attendances.select_related("by")}
     return [{"registration": r, "persons": [(p, present.get(p.pk)) for p in r.persons.all()]} for r in registrations]
 
 

@@ -152,6 +152,7 @@ def registration_create(
     if Registration.objects.active().filter(activity=activity, rider=rider).exists():
         raise ConflictError(_("您已报名该活动。"))
     count = len(persons)
+    remaining = max(activity.capacity - activity.confirmed_people, 0)  # read under the lock
     # Claim the places with one conditional UPDATE: under the row lock it cannot fail spuriously, and
     # where there is no row lock (SpatiaLite) it is still atomic, so a family never over-fills.
     fits = (
@@ -176,7 +177,7 @@ def registration_create(
         actor=actor,
         activity=activity,
         registration=registration,
-        detail={"people": count},
+        detail={"people": count, "remaining": remaining},
     )
     return registration
 
@@ -311,6 +312,55 @@ def attendance_scan(*, session: Session, qr_token: str, actor: User) -> ScanResu
         detail={"session": session.pk, "people": len(new)},
     )
     return result
+
+
+@transaction.atomic
+def attendance_mark_present(*, session: Session, person: RegistrationPerson, actor: User) -> Attendance:
+    """A clerk marks one person present by hand (no phone, a dead battery, a code that will not scan).
+    From the check-in window's opening on, also after the session (from a paper list); idempotent.
+    For volunteer service the rider's own mark records their hours as staff-entered: open until the
+    check-out when the session is still on, the session's span when it is over."""
+    now = timezone.now()
+    window = timedelta(hours=settings.PARTYBRANCH_CHECKIN_WINDOW_HOURS)
+    if now < session.start - window:
+        raise ApplicationError(_("现在不在该场次的签到时间内。"))
+    registration = Registration.objects.select_for_update().get(pk=person.registration_id)
+    if registration.activity_id != session.activity_id:
+        raise NotFoundError(_("该人员不属于本活动。"))
+    if registration.status != Registration.Status.CONFIRMED:
+        raise ApplicationError(_("该报名状态为“%(s)s”，不能签到。") % {"s": registration.get_status_display()})
+    existing = Attendance.objects.filter(session=session, person=person).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            attendance = Attendance.objects.create(session=session, person=person, at=now, by=actor)
+    except IntegrityError:  # a scan at the door won the race
+        return Attendance.objects.get(session=session, person=person)
+    activity = session.activity
+    if activity.kind == Activity.Kind.VOLUNTEER and person.relationship == Relationship.SELF:
+        over = now >= session.end
+        VolunteerHours.objects.create(
+            person_id=registration.rider_id,
+            street_id=activity.street_id,
+            activity=activity,
+            attendance=attendance,
+            start=session.start if over else now,
+            end=session.end if over else None,
+            hours=_hours_between(session.start, session.end) if over else Decimal("0"),
+            source=VolunteerHours.Source.STAFF,
+            status=VolunteerHours.Status.APPROVED,
+            reviewed_by=actor,
+            reviewed_at=now,
+        )
+    _event(
+        AuditEvent.Verb.CHECKED_IN,
+        actor=actor,
+        activity=activity,
+        registration=registration,
+        detail={"session": session.pk, "people": 1, "manual": True},
+    )
+    return attendance
 
 
 @transaction.atomic

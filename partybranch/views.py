@@ -34,7 +34,8 @@ def _published_or_404(pk: int) -> Activity:
 
 
 def activity_list(request: HttpRequest) -> HttpResponse:
-    """Upcoming activities; `kind`, `family=1` and a position (`lng`, `lat`, from the browser) filter them."""
+    """Upcoming activities, soonest first, then the recently ended ones in their own section; `kind`,
+    `family=1` and a position (`lng`, `lat`, from the browser) filter them."""
     kind = request.GET.get("kind") or None
     if kind not in Activity.Kind.values:
         kind = None
@@ -46,11 +47,13 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             messages.error(request, str(exc))
     activities = selectors.activity_list_for_rider(kind=kind, family_welcome=family, near=near)[:50]
+    past = selectors.activity_list_past_for_rider(kind=kind, family_welcome=family)[:10] if near is None else []
     return render(
         request,
         "partybranch/activity_list.html",
         {
             "activities": activities,
+            "past": past,
             "kinds": Activity.Kind.choices,
             "kind": kind,
             "family": family,
@@ -59,15 +62,26 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _signup_context(request: HttpRequest, activity: Activity, form: Any = None, formset: Any = None) -> dict:
+def _signup_context(
+    request: HttpRequest,
+    activity: Activity,
+    form: Any = None,
+    formset: Any = None,
+    errors: list[str] | None = None,
+    family_warning: int | None = None,
+) -> dict:
     mine = None
     if request.user.is_authenticated:
         mine = activity.registrations.active().filter(rider=request.user).first()
     return {
         "activity": activity,
+        "state": selectors.activity_signup_state(activity=activity),
         "mine": mine,
         "form": form or SignupForm(),
         "formset": formset or FamilyFormSet(prefix="family"),
+        "signup_errors": errors or [],
+        "family_warning": family_warning,
+        "now": timezone.now(),
         "links": navigation_links(activity.point, activity.place) if activity.point else None,
         "coords": display_coords(activity.point) if activity.point else None,
     }
@@ -78,34 +92,67 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "partybranch/activity_detail.html", _signup_context(request, activity))
 
 
+def _form_errors(form: Any, formset: Any) -> list[str]:
+    """Every error of the sign-up form in one list, each saying where it is, for the summary above it."""
+    errors = [str(e) for e in form.non_field_errors()]
+    for name, field_errors in form.errors.items():
+        if name != "__all__":
+            errors += [_("%(where)s：%(error)s") % {"where": form[name].label, "error": e} for e in field_errors]
+    if formset is not None:
+        errors += [str(e) for e in formset.non_form_errors()]
+        for i, family_form in enumerate(formset.forms, start=1):
+            for name, field_errors in family_form.errors.items():
+                label = family_form[name].label if name != "__all__" else ""
+                where = _("家属 %(n)d") % {"n": i} + (f" · {label}" if label else "")
+                errors += [_("%(where)s：%(error)s") % {"where": where, "error": e} for e in field_errors]
+    return errors
+
+
 @login_required
 @require_POST
 def activity_signup(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign up from the activity page. The family formset is there only when the activity takes family;
+    a family larger than the places left is asked first (全家候补, or 只报本人) unless `waitlist_ok`."""
     activity = _published_or_404(pk)
     form = SignupForm(request.POST)
-    formset = FamilyFormSet(request.POST, prefix="family")
-    if form.is_valid() and formset.is_valid():
+    only_me = request.POST.get("only_me") == "1"
+    formset = FamilyFormSet(request.POST, prefix="family") if activity.family_allowed and not only_me else None
+    errors: list[str] = []
+    status = 400
+    family_warning = None
+    if form.is_valid() and (formset is None or formset.is_valid()):
         me = {
             "name": request.user.name or request.user.masked_phone,
             "relationship": "self",
             "age": form.cleaned_data["age"],
         }
-        family = [f.cleaned_data for f in formset.forms if f.cleaned_data]
-        try:
-            registration = services.registration_create(
-                activity=activity, rider=request.user, people=[me, *family], actor=request.user
-            )
-        except ApplicationError as exc:
-            messages.error(request, str(exc))
+        family = [f.cleaned_data for f in formset.forms if f.cleaned_data] if formset is not None else []
+        people = [me, *family]
+        remaining = activity.remaining
+        if len(people) > 1 and 0 < remaining < len(people) and request.POST.get("waitlist_ok") != "1":
+            # Not enough places for the whole family: say so before anyone lands on the waitlist.
+            family_warning = len(people)
+            status = 200
         else:
-            if registration.status == Registration.Status.CONFIRMED:
-                messages.success(request, _("报名成功！请在活动现场出示二维码签到。"))
+            try:
+                registration = services.registration_create(
+                    activity=activity, rider=request.user, people=people, actor=request.user
+                )
+            except ApplicationError as exc:
+                errors.append(str(exc))
+                status = exc.status_code if 400 <= exc.status_code < 500 else 400
             else:
-                messages.info(request, _("名额已满，您全家已进入候补；有人取消时将按顺序自动转正并短信通知。"))
-            return redirect(registration.get_absolute_url())
-    return render(
-        request, "partybranch/activity_detail.html", _signup_context(request, activity, form, formset), status=400
-    )
+                if registration.status == Registration.Status.CONFIRMED:
+                    messages.success(request, _("报名成功！请在活动现场出示二维码签到。"))
+                else:
+                    messages.info(request, _("已提交报名，正在候补。"))
+                return redirect(registration.get_absolute_url())
+    else:
+        errors = _form_errors(form, formset)
+    if formset is None:
+        formset = FamilyFormSet(prefix="family")
+    context = _signup_context(request, activity, form, formset, errors=errors, family_warning=family_warning)
+    return render(request, "partybranch/activity_detail.html", context, status=status)
 
 
 @login_required
@@ -125,13 +172,14 @@ def _own_registration(request: HttpRequest, pk: int) -> Registration:
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registration = _own_registration(request, pk)
     qr_svg = checkin_url = None
+    waitlist = selectors.registration_waitlist_info(registration=registration)
     if registration.status == Registration.Status.CONFIRMED:
         checkin_url = request.build_absolute_uri(reverse("partybranch:scan", args=[registration.qr_token]))
         qr_svg = segno.make(checkin_url, error="m").svg_inline(scale=5, title=_("签到二维码"))
     return render(
         request,
         "partybranch/registration_detail.html",
-        {"registration": registration, "qr_svg": qr_svg, "checkin_url": checkin_url},
+        {"registration": registration, "qr_svg": qr_svg, "checkin_url": checkin_url, "waitlist": waitlist},
     )
 
 
@@ -159,7 +207,7 @@ def hours_page(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             )
         except ApplicationError as exc:
-            messages.error(request, str(exc))
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("已提交，审核通过后计入服务时长。"))
             return redirect("partybranch:hours")
@@ -171,6 +219,7 @@ def hours_page(request: HttpRequest) -> HttpResponse:
             "hours": selectors.hours_list_for_person(user=request.user)[:100],
             "form": form,
         },
+        status=400 if form.errors else 200,
     )
 
 

@@ -1,17 +1,23 @@
 """Street staff run their street's queue here: filters, a map, the timeline, and actions that each call one
 service (so every change is a timeline event written in the same transaction)."""
 
+import math
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Case, Count, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Least
 from django.http import HttpRequest
+from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +45,16 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReportChangeList(ChangeList):
+    """Unless the clerk sorts by a column, the header marks the 时限 column as the queue's order (URGENCY_ORDER),
+    not the model's default (created_at)."""
+
+    def get_ordering_field_columns(self) -> dict[int, str]:
+        if ORDER_VAR in self.params or "time_left" not in self.list_display:
+            return super().get_ordering_field_columns()
+        return {list(self.list_display).index("time_left"): "asc"}
+
+
 class ReportActionForm(ActionForm):
     # All teams are listed (names are not private); the action accepts only the staff's own street's
     # teams and the district fallback. The form is shared by every request, so it is not narrowed here.
@@ -47,13 +63,131 @@ class ReportActionForm(ActionForm):
     reason = forms.CharField(label=_("原因"), required=False, max_length=200)
 
 
+_OPEN = Q(status__in=Report.OPEN_STATUSES)
+_ARRIVAL, _RESOLVE = F("arrival_due_at"), F("resolve_due_at")
+# The next deadline of an open report: arrival while nobody is on site, else resolution; none when closed or
+# not yet routed. An open report is overdue exactly when it has passed (as ReportQuerySet.overdue).
+DUE_AT = Case(
+    When(_OPEN & Q(on_site_at__isnull=True), then=Least(Coalesce(_ARRIVAL, _RESOLVE), Coalesce(_RESOLVE, _ARRIVAL))),
+    When(_OPEN, then=_RESOLVE),
+    default=None,
+    output_field=DateTimeField(),
+)
+OPEN_RANK = Case(When(_OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
+# The queue's order: open before closed, then the earliest deadline (the most overdue first, then the least
+# time left), urgent categories first on a tie, then the newest.
+URGENCY_ORDER = (OPEN_RANK.asc(), DUE_AT.asc(nulls_last=True), F("category__urgent").desc(), F("created_at").desc())
+
+
+def with_urgency(queryset: QuerySet) -> QuerySet:
+    """Annotate `due_at` (DUE_AT), for the 剩余/已超时 column and its sorting."""
+    return queryset.annotate(due_at=DUE_AT)
+
+
+def minutes_text(minutes: int) -> str:
+    """A duration the way a clerk reads it: 45 分钟, 2 小时 5 分钟, 3 天 4 小时."""
+    if minutes < 60:
+        return gettext("%(m)d 分钟") % {"m": minutes}
+    if minutes < 24 * 60:
+        return gettext("%(h)d 小时 %(m)d 分钟") % {"h": minutes // 60, "m": minutes % 60}
+    return gettext("%(d)d 天 %(h)d 小时") % {"d": minutes // (24 * 60), "h": minutes % (24 * 60) // 60}
+
+
+def time_left_html(report: Report, now: datetime) -> str:
+    """剩余 x 分钟, or a red 已超时 N 分钟, or why there is no deadline."""
+    if not report.is_open:
+        return format_html('<span class="report-sla report-sla-closed">{}</span>', gettext("已关闭"))
+    due = getattr(report, "due_at", None)
+    if due is None:
+        return format_html('<span class="report-sla report-sla-none">{}</span>', gettext("待派单，未开始计时"))
+    seconds = (due - now).total_seconds()
+    if seconds < 0:
+        late = max(1, int(-seconds // 60))
+        return format_html(
+            '<strong class="report-sla report-sla-overdue">{}</strong>',
+            gettext("已超时 %(t)s") % {"t": minutes_text(late)},
+        )
+    left = max(1, math.ceil(seconds / 60))
+    return format_html(
+        '<span class="report-sla report-sla-left">{}</span>', gettext("剩余 %(t)s") % {"t": minutes_text(left)}
+    )
+
+
+# What the keys of ReportEvent.data mean (reports/services.py writes them), for the timeline inline.
+EVENT_DATA_LABELS = {
+    "crs": _("坐标系"),
+    "street": _("街道"),
+    "team": _("应急队"),
+    "team_name": _("应急队"),
+    "from_team": _("原应急队"),
+    "fallback": _("区级兜底"),
+    "channel": _("渠道"),
+    "status_code": _("HTTP 状态码"),
+    "error": _("错误"),
+    "failures": _("失败次数"),
+    "status": _("状态"),
+    "original": _("原报告"),
+    "sla": _("超过的时限"),
+}
+SLA_LABELS = {
+    "routing": _("派单"),
+    "undeliverable": _("送达应急队"),
+    "arrival": _("到场"),
+    "resolution": _("处置"),
+}
+
+
 class ReportEventInline(admin.TabularInline):
     model = ReportEvent
     extra = 0
     can_delete = False
-    fields = ("at", "kind", "actor", "note", "data")
+    fields = ("at", "kind", "actor", "note", "details")
     readonly_fields = fields
     ordering = ("at", "id")
+
+    @admin.display(description=_("详情"))
+    def details(self, obj: ReportEvent) -> str:
+        """The event's data as labelled, readable values (team names, status labels), not JSON."""
+        rows = [(str(EVENT_DATA_LABELS.get(key, key)), self._value(key, value)) for key, value in self._items(obj)]
+        return format_html_join(mark_safe("<br>"), "{}：{}", rows) if rows else "—"
+
+    def _items(self, obj: ReportEvent) -> list[tuple[str, Any]]:
+        data = obj.data if isinstance(obj.data, dict) else {}
+        items = [(k, v) for k, v in data.items() if v not in (None, "")]
+        if "team_name" in data:  # the name was kept at routing time: no need for the id too
+            items = [(k, v) for k, v in items if k != "team"]
+        return items
+
+    def _value(self, key: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return gettext("是") if value else gettext("否")
+        if key in ("team", "from_team"):
+            return self._team_names().get(value, f"#{value}")
+        if key == "crs":
+            return str(dict(Report.Crs.choices).get(value, value))
+        if key == "status":
+            return str(dict(Report.Status.choices).get(value, value))
+        if key == "channel":
+            return str(dict(DeliveryAttempt.Channel.choices).get(value, value))
+        if key == "sla":
+            return str(SLA_LABELS.get(value, value))
+        if key == "original":
+            return f"#{value}"
+        if key == "street":
+            return self._street_names().get(value, str(value))
+        return str(value)
+
+    def _team_names(self) -> dict[Any, str]:
+        if not hasattr(self, "_teams"):
+            self._teams = dict(ResponseTeam.objects.values_list("pk", "name"))
+        return self._teams
+
+    def _street_names(self) -> dict[Any, str]:
+        from jurisdictions.models import Street
+
+        if not hasattr(self, "_streets"):
+            self._streets = dict(Street.objects.values_list("code", "name"))
+        return self._streets
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -97,12 +231,11 @@ class DeliveryAttemptInline(admin.TabularInline):
 @admin.register(Report)
 class ReportAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
     change_list_template = "admin/reports/report/change_list.html"
-    list_display = ("id", "category", "street", "team", "status", "created_at", "overdue_badge", "supporters_n")
+    list_display = ("id", "time_left", "category", "street", "team", "status", "created_at", "supporters_n")
     list_filter = ("status", "category", OverdueFilter, "created_at")
     list_select_related = ("category", "street", "team")
     search_fields = ("=id", "description")
     date_hierarchy = "created_at"
-    ordering = ("-created_at",)
     action_form = ReportActionForm
     actions = ["reassign_team", "mark_duplicate", "reject", "reopen"]
     inlines = [ReportPhotoInline, ReportEventInline, DeliveryAttemptInline]
@@ -136,9 +269,22 @@ class ReportAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
         return self.list_filter
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        from django.db.models import Count
+        return with_urgency(super().get_queryset(request).annotate(supporters_n=Count("supporters")))
 
-        return super().get_queryset(request).annotate(supporters_n=Count("supporters"))
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ReportChangeList
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        return URGENCY_ORDER  # most urgent first (with_urgency); the column headers still sort
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        """Street staff never see "delete" (a status change is their tool); for superusers it comes last,
+        never as the first choice."""
+        actions = super().get_actions(request)
+        delete = actions.pop("delete_selected", None)
+        if delete is not None and request.user.is_superuser:
+            actions["delete_selected"] = delete
+        return actions
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # reports come from riders (API, Open311), not from the admin
@@ -158,9 +304,9 @@ class ReportAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
             settings.MAP_TILES_URL,
         )
 
-    @admin.display(description=_("超时"), boolean=True)
-    def overdue_badge(self, obj: Report) -> bool:
-        return obj.is_overdue()
+    @admin.display(description=_("时限"), ordering=F("due_at").asc(nulls_last=True))
+    def time_left(self, obj: Report) -> str:
+        return time_left_html(obj, timezone.now())
 
     @admin.display(description=_("附议"), ordering="supporters_n")
     def supporters_n(self, obj: Report) -> int:
@@ -170,12 +316,14 @@ class ReportAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
+            now = timezone.now()
             context["report_points"] = [
                 {
                     "id": r.pk,
                     "lng": display_coords(r.point)[0],
                     "lat": display_coords(r.point)[1],
                     "label": f"#{r.pk} {r.category.name} · {r.get_status_display()}",
+                    "overdue": bool(r.is_open and r.due_at is not None and r.due_at < now),
                 }
                 for r in context["cl"].result_list
             ]
@@ -244,7 +392,8 @@ class ReportAdmin(SuperuserDeleteAdminMixin, StreetScopedAdmin):
 
     class Media:
         css = {"all": ("leaflet/leaflet.css",)}
-        js = ("leaflet/leaflet.js", "reports/admin_map.js")
+        # The project's JavaScript catalog (gettext() of admin_map.js), after the admin's own jsi18n.
+        js = ("leaflet/leaflet.js", "js/leaflet-setup.js", reverse_lazy("javascript-catalog"), "reports/admin_map.js")
 
 
 @admin.register(ResponseTeam)

@@ -281,7 +281,7 @@ class ReportEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.report_id} · {self.get_kind_display()} @ {self.at:%H:%M:%S}"
+        return f"{self.report_id} · {self.get_kind_display()} @ {timezone.localtime(self.at):%m-%d %H:%M:%S}"
 
     @property
     def rider_label(self) -> str:

@@ -69,13 +69,24 @@ def report_get_for_team(*, user: User, pk: object) -> Report:
         raise Http404(_("未找到。")) from None
 
 
-def report_nearby_open(*, point: Point, category: Category, metres: float) -> QuerySet:
-    """Open reports of `category` within `metres` (geodesic), nearest first — the "me too" candidates."""
+def report_nearby_open(*, point: Point, category: Category, metres: float, rider: User | None = None) -> QuerySet:
+    """Open reports of `category` within `metres` (geodesic), nearest first — the "me too" candidates.
+
+    With `rider`, that rider's own reports are left out (nobody supports their own report); each comes with
+    its category and its first "before" photo (for a thumbnail)."""
+    qs = Report.objects.open().filter(category=category)
+    if rider is not None:
+        qs = qs.exclude(reporter=rider)
     return (
-        Report.objects.open()
-        .filter(category=category)
-        .near(point, metres)
+        qs.near(point, metres)
         .select_related("category")
+        .prefetch_related(
+            Prefetch(
+                "photos",
+                queryset=ReportPhoto.objects.filter(kind=ReportPhoto.Kind.BEFORE).order_by("id"),
+                to_attr="before_photos",
+            )
+        )
         .annotate(supporter_count=Count("supporters"))[:5]
     )
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chaoyang_friendly.models import TimeStampedModel
 
-from .hours import HoursState, hours_state, validate_opening_hours
+from .hours import HoursState, describe, hours_state, validate_opening_hours
 from .phones import validate_station_phone
 from .querysets import FeedbackQuerySet, StationEventQuerySet, StationQuerySet, VisitQuerySet
 
@@ -80,7 +80,8 @@ class Station(TimeStampedModel):
         blank=True,
         validators=[validate_opening_hours],
         help_text=_(
-            "OpenStreetMap opening_hours 语法，如 “24/7” 或 “Mo-Fr 08:00-20:00; Sa,Su 10:00-18:00”。留空表示未知。"
+            "用上面的编辑器勾选星期、填写时段；熟悉 OpenStreetMap 语法的可直接输入，"
+            "如 “24/7” 或 “Mo-Fr 08:00-20:00; Sa,Su 10:00-18:00; PH off”。留空表示未知。"
         ),
     )
     amenities = models.ManyToManyField(Amenity, verbose_name=_("服务设施"), related_name="stations", blank=True)
@@ -115,6 +116,11 @@ class Station(TimeStampedModel):
         """The opening state at `now` (default: the current time), in Asia/Shanghai."""
         return hours_state(self.opening_hours, now)
 
+    @property
+    def hours_text(self) -> str:
+        """The opening hours in plain words of the current language ("周一至周五 9:00–21:00，节假日休息")."""
+        return describe(self.opening_hours)
+
 
 class Visit(models.Model):
     """One check-in by QR. Append-only: ~58,000 rows a day, so no updated_at and a narrow row."""
@@ -138,14 +144,26 @@ class Visit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.station_id} · {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.station_id} · {_local(self.created_at)}"
+
+
+def _local(when) -> str:
+    """A time as Beijing wall-clock text (inline titles and lists: never UTC)."""
+    return timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else ""
 
 
 class Feedback(TimeStampedModel):
+    """A rider's word on a station; the street's staff take it up, handle it and reply (the rider sees it)."""
+
     class Kind(models.TextChoices):
         WORKS = "works", _("一切正常")
         BROKEN = "broken", _("设施损坏")
         WRONG_HOURS = "wrong_hours", _("营业时间不对")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待处理")
+        IN_PROGRESS = "in_progress", _("处理中")
+        HANDLED = "handled", _("已处理")
 
     station = models.ForeignKey(Station, verbose_name=_("驿站"), on_delete=models.CASCADE, related_name="feedback")
     rider = models.ForeignKey(
@@ -153,6 +171,19 @@ class Feedback(TimeStampedModel):
     )
     kind = models.CharField(_("反馈类型"), max_length=20, choices=Kind.choices)
     comment = models.TextField(_("说明"), max_length=500, blank=True)
+    status = models.CharField(_("处理状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_station_feedback",
+        help_text=_("本街道的工作人员。"),
+    )
+    reply = models.TextField(_("回复骑手"), max_length=500, blank=True, help_text=_("骑手在驿站页面能看到这条回复。"))
+    replied_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("处理完成时间"), null=True, blank=True)
 
     objects = FeedbackQuerySet.as_manager()
 
@@ -160,9 +191,10 @@ class Feedback(TimeStampedModel):
         verbose_name = _("骑手反馈")
         verbose_name_plural = _("骑手反馈")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="feedback_status_time")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.station_id}"
+        return f"{_local(self.created_at)} · {self.get_kind_display()}"
 
 
 class StationEvent(models.Model):
@@ -174,6 +206,7 @@ class StationEvent(models.Model):
         VERIFIED = "verified", _("核实")
         IMPORTED = "imported", _("导入")
         FEEDBACK = "feedback", _("骑手反馈")
+        FEEDBACK_HANDLED = "feedback_handled", _("处理反馈")
 
     station = models.ForeignKey(Station, verbose_name=_("驿站"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
@@ -196,4 +229,39 @@ class StationEvent(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.station_id}"
+        return f"{_local(self.created_at)} · {self.get_kind_display()}"
+
+
+class CalendarDay(models.Model):
+    """A day the district's calendar sets apart: a 调休 make-up workday (a weekend day with weekday hours)
+    or an extra public holiday. The statutory holidays and make-up workdays come from the `holidays`
+    package (stations/workdays.py); staff add the days it does not know yet, or correct it: these rows win."""
+
+    class Kind(models.TextChoices):
+        WORKDAY = "workday", _("调休上班")
+        HOLIDAY = "holiday", _("放假")
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    note = models.CharField(_("说明"), max_length=60, blank=True, help_text=_("例如：国庆节调休。"))
+
+    class Meta:
+        verbose_name = _("调休与节假日")
+        verbose_name_plural = _("调休与节假日")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        from .workdays import calendar_changed
+
+        calendar_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        from .workdays import calendar_changed
+
+        calendar_changed()
+        return result

@@ -14,12 +14,13 @@ from datetime import datetime
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
-from django.db.models import F, FloatField, Func, OuterRef, Prefetch, QuerySet
+from django.db.models import F, FloatField, Func, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from chaoyang_friendly.errors import ApplicationError
 from chaoyang_friendly.scoping import get_object_for_user
+from jurisdictions.models import Street
 
 from .hours import HoursClock, HoursState, hours_state
 from .models import Amenity, Station
@@ -82,6 +83,7 @@ class NearbyQuery:
     amenity_codes: list[str] = dataclasses.field(default_factory=list)
     open_now: bool = False
     bbox: tuple[float, float, float, float] | None = None
+    text: str = ""  # a part of the name or the address (the rider's search box)
 
 
 def amenity_list() -> QuerySet[Amenity]:
@@ -96,6 +98,8 @@ def _base(query: NearbyQuery) -> QuerySet[Station]:
         qs = qs.with_all_amenities(query.amenity_codes)
     if query.bbox:
         qs = qs.filter(point__bboverlaps=Polygon.from_bbox(query.bbox))
+    if query.text:
+        qs = qs.filter(Q(name__icontains=query.text) | Q(address__icontains=query.text))
     return qs
 
 
@@ -227,7 +231,7 @@ _RADIUS_MARGIN = 1.0001
 
 
 @functools.lru_cache(maxsize=64)
-def _knn_sql(*, kinds: bool, amenities: int, bbox: bool, radius: bool) -> str:
+def _knn_sql(*, kinds: bool, amenities: int, bbox: bool, radius: bool, text: bool = False) -> str:
     """The KNN statement for one shape of filters (built once per shape and process)."""
     quote = connection.ops.quote_name
     tables = {
@@ -247,6 +251,8 @@ def _knn_sql(*, kinds: bool, amenities: int, bbox: bool, radius: bool) -> str:
         )
     if radius:
         filters.append(" AND ST_DWithin(s.point::geography, q.g, %(radius)s, false)")
+    if text:
+        filters.append(" AND (s.name ILIKE %(text)s OR s.address ILIKE %(text)s)")
     return _KNN_SQL.format(filters="".join(filters).format(**tables), **tables)
 
 
@@ -263,13 +269,21 @@ def _knn_statement(query: NearbyQuery) -> tuple[str, dict]:
         params.update(x1=x1, y1=y1, x2=x2, y2=y2, gx1=x1 - m, gy1=y1 - m, gx2=x2 + m, gy2=y2 + m)
     if query.radius_m is not None:
         params["radius"] = query.radius_m * _RADIUS_MARGIN
+    if query.text:
+        params["text"] = "%" + _like_escape(query.text) + "%"
     sql = _knn_sql(
         kinds=bool(query.kinds),
         amenities=len(query.amenity_codes),
         bbox=query.bbox is not None,
         radius=query.radius_m is not None,
+        text=bool(query.text),
     )
     return sql, params
+
+
+def _like_escape(text: str) -> str:
+    """`text` as a literal inside an (I)LIKE pattern: its own %, _ and backslashes match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _nearby_knn(query: NearbyQuery, clock: HoursClock) -> list[NearbyStation]:
@@ -349,3 +363,19 @@ def station_by_code(*, code: str) -> Station:
 def station_get_for_staff(*, user, pk: int) -> Station:
     """A station the staff `user` may see; Http404 across streets."""
     return get_object_for_user(Station.objects.select_related("street"), user, pk=pk)
+
+
+def street_choices() -> QuerySet[Street]:
+    """The 43 streets for the rider's street picker: 街道 first, then 地区 (name and kind only)."""
+    return Street.objects.order_by("-kind", "code").only("code", "name", "kind")
+
+
+def street_by_code(*, code: str) -> Street | None:
+    return Street.objects.filter(code=code.strip().upper()).only("code", "name", "centre").first() if code else None
+
+
+def rider_work_street(*, user) -> Street | None:
+    """The street a rider said they work in (我的 → 工作街道), or None (anonymous, staff, not filled in)."""
+    if not user.is_authenticated:
+        return None
+    return Street.objects.filter(riders__user=user).only("code", "name", "centre").first()

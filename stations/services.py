@@ -12,12 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Role, User
 from chaoyang_friendly.errors import ApplicationError, NotFoundError
 from chaoyang_friendly.scoping import user_sees_all_streets, user_street_id
 from jurisdictions.models import Street
 from jurisdictions.services import locate
 
+from .hours import normalize_opening_hours
 from .models import Amenity, Feedback, Station, StationEvent, Visit
 from .phones import normalize_station_phone
 
@@ -46,6 +47,7 @@ def _event(*, station: Station, kind: str, actor: User | None, data: dict[str, A
 def _clean(station: Station) -> None:
     with contextlib.suppress(ValidationError):  # full_clean below reports it against the field
         station.phone = normalize_station_phone(station.phone)
+    station.opening_hours = normalize_opening_hours(station.opening_hours)  # full-width ：；－ from an IME
     try:
         station.full_clean(exclude=["street", "amenities"])
     except ValidationError as exc:
@@ -179,6 +181,108 @@ def feedback_submit(*, station: Station, rider: User, kind: str, comment: str = 
     feedback.save(force_insert=True)
     _event(station=station, kind=StationEvent.Kind.FEEDBACK, actor=rider, data={"kind": kind})
     return feedback
+
+
+def feedback_assignee_check(*, feedback: Feedback, assignee: User | None) -> None:
+    """Raise ApplicationError unless `assignee` is empty or an active staff member of the station's street."""
+    if assignee is None:
+        return
+    if not (
+        assignee.is_active
+        and assignee.is_staff
+        and assignee.role == Role.STREET_STAFF
+        and assignee.street_id == feedback.station.street_id
+    ):
+        raise ApplicationError(_("负责人必须是本街道的工作人员。"), extra={"field": "assignee"})
+
+
+def _feedback_for_actor(*, feedback_ids: Iterable[int], actor: User) -> list[Feedback]:
+    """The feedback rows among `feedback_ids` that `actor` may handle (their street's), locked for update."""
+    if not actor.is_active or not actor.is_staff:
+        raise ApplicationError(_("只有街道工作人员可以处理反馈。"))
+    ids = list(Feedback.objects.for_user(actor).filter(pk__in=list(feedback_ids)).values_list("pk", flat=True))
+    return list(Feedback.objects.select_for_update().select_related("station").filter(pk__in=ids).order_by("pk"))
+
+
+def _feedback_apply(
+    *, feedback: Feedback, actor: User, status: str, assignee: User | None, reply: str, now: datetime
+) -> list[str]:
+    """Set the handling fields of `feedback` (not saved); return the names of the fields that changed."""
+    if status not in Feedback.Status.values:
+        raise ApplicationError(_("处理状态无效。"), extra={"field": "status"})
+    reply = (reply or "").strip()
+    if len(reply) > 500:
+        raise ApplicationError(_("回复不能超过500字。"), extra={"field": "reply"})
+    if assignee is None and status != Feedback.Status.PENDING and actor.street_id == feedback.station.street_id:
+        assignee = actor  # whoever takes it up is in charge, unless someone else was named
+    feedback_assignee_check(feedback=feedback, assignee=assignee)
+    changed = []
+    if feedback.status != status:
+        changed.append("status")
+        feedback.status = status
+        feedback.handled_at = now if status == Feedback.Status.HANDLED else None
+    if feedback.assignee_id != (assignee.pk if assignee else None):
+        changed.append("assignee")
+        feedback.assignee = assignee
+    if feedback.reply != reply:
+        changed.append("reply")
+        feedback.reply = reply
+        feedback.replied_at = now if reply else None
+    return changed
+
+
+@transaction.atomic
+def feedback_update(
+    *,
+    feedback: Feedback,
+    actor: User,
+    status: str,
+    assignee: User | None,
+    reply: str,
+    now: datetime | None = None,
+) -> Feedback:
+    """A clerk takes up a rider's feedback: status (待处理/处理中/已处理), who is in charge, and a reply the rider
+    sees on the station's page. Only staff of the station's street; a station event records it."""
+    rows = _feedback_for_actor(feedback_ids=[feedback.pk], actor=actor)
+    if not rows:
+        raise NotFoundError(_("未找到该反馈。"))
+    row = rows[0]
+    changed = _feedback_apply(
+        feedback=row, actor=actor, status=status, assignee=assignee, reply=reply, now=now or timezone.now()
+    )
+    if changed:
+        row.save(update_fields=[*{f for c in changed for f in _FEEDBACK_FIELDS[c]}, "updated_at"])
+        _event(
+            station=row.station,
+            kind=StationEvent.Kind.FEEDBACK_HANDLED,
+            actor=actor,
+            data={"feedback": row.pk, "status": row.status, "fields": changed},
+        )
+    return row
+
+
+_FEEDBACK_FIELDS = {"status": ("status", "handled_at"), "assignee": ("assignee",), "reply": ("reply", "replied_at")}
+
+
+@transaction.atomic
+def feedback_set_status(*, feedback_ids: Iterable[int], actor: User, status: str, now: datetime | None = None) -> int:
+    """Move the actor's street's feedback among `feedback_ids` to `status`; return how many changed."""
+    now = now or timezone.now()
+    count = 0
+    for row in _feedback_for_actor(feedback_ids=feedback_ids, actor=actor):
+        changed = _feedback_apply(
+            feedback=row, actor=actor, status=status, assignee=row.assignee, reply=row.reply, now=now
+        )
+        if changed:
+            row.save(update_fields=[*{f for c in changed for f in _FEEDBACK_FIELDS[c]}, "updated_at"])
+            _event(
+                station=row.station,
+                kind=StationEvent.Kind.FEEDBACK_HANDLED,
+                actor=actor,
+                data={"feedback": row.pk, "status": row.status, "fields": changed},
+            )
+            count += 1
+    return count
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from chaoyang_friendly.errors import ApplicationError, ConflictError
 
 from ..models import Application, ApplicationStatusChange, HouseholdKind, Project, RoomType
-from .eligibility import application_evaluate, failures
+from .eligibility import application_evaluate, failures, household_mismatch
 
 MAX_HOUSEHOLD_MEMBERS = 6
 MOVE_IN_MAX_DAYS = 180
@@ -93,6 +93,10 @@ def application_submit(
         raise ApplicationError(_("请至少选择一个该项目的房型。"))
     _check_move_in(move_in_date)
     members = _clean_members(household_members)
+    mismatch = household_mismatch(household_kind=household_kind, room_types=room_types, members=members)
+    if mismatch:
+        # A choice to correct on the form, not a verdict: no application is written.
+        raise ApplicationError(mismatch)
     if Application.objects.open().filter(rider=rider).exists():
         raise ConflictError(_("您已有一份进行中的申请，请先撤回或等待处理。"))
     try:

@@ -12,6 +12,7 @@ from accounts.models import RiderProfile
 from ..models import Application, EligibilityRule, HouseholdKind, Lease
 
 NEW_EMPLOYMENT_OCCUPATIONS = ("courier", "food_delivery", "ride_hailing")
+HOUSEHOLD_MATCHES = "household_matches_room_type"
 
 
 @dataclass(frozen=True)
@@ -56,17 +57,35 @@ CHECKS: dict[str, Callable[[EligibilityRule, Application], bool]] = {
 }
 
 
+def household_mismatch(*, household_kind: str, room_types: list[Any], members: list[Any] | None = None) -> str:
+    """Why these room types (or these members) do not fit the household, in the rider's words; "" when they fit.
+
+    One message per case, naming the room type and the household chosen, so the rider knows what to change.
+    """
+    labels = dict(HouseholdKind.choices)
+    for room_type in room_types:
+        if room_type.household != household_kind:
+            return _(
+                "“%(room_type)s”只面向%(allowed)s申请，您选的申请类型是“%(kind)s”。请换一个房型，或更改申请类型。"
+            ) % {
+                "room_type": room_type.name,
+                "allowed": labels.get(room_type.household, room_type.household),
+                "kind": labels.get(household_kind, household_kind),
+            }
+    if household_kind == HouseholdKind.SINGLE and members:
+        return _("单身申请不用填写同住人。如与配偶或家人同住，请把申请类型改为“夫妻”或“家庭”。")
+    return ""
+
+
 def _household_matches(application: Application) -> RuleResult:
     """Built in: the chosen room types must be meant for the applicant's household."""
-    kinds = {rt.household for rt in application.room_types.all()}
-    ok = bool(kinds) and kinds == {application.household_kind}
-    if application.household_kind == HouseholdKind.SINGLE and application.household_members:
-        ok = False
-    return RuleResult(
-        code="household_matches_room_type",
-        ok=ok,
-        message="" if ok else _("所选房型不接受该申请类型（单身/夫妻/家庭），或单身申请填写了同住人。"),
+    room_types = list(application.room_types.all())
+    message = household_mismatch(
+        household_kind=application.household_kind, room_types=room_types, members=application.household_members
     )
+    if not room_types:
+        message = _("请至少选择一个房型。")
+    return RuleResult(code=HOUSEHOLD_MATCHES, ok=not message, message=message)
 
 
 def application_evaluate(*, application: Application) -> list[RuleResult]:

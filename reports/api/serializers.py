@@ -83,10 +83,23 @@ class ReportDetailOutputSerializer(ReportOutputSerializer):
 class NearbyOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status_label = serializers.CharField(source="get_status_display")
+    category = serializers.CharField(source="category.name")
     description = serializers.CharField()
     distance_m = serializers.SerializerMethodField()
     supporter_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
+    thumbnail_url = serializers.SerializerMethodField()
 
     def get_distance_m(self, obj: Report) -> int:
         return round(obj.distance.m)
+
+    def get_thumbnail_url(self, obj: Report) -> str | None:
+        """The first "before" photo's thumbnail (null when the report has none)."""
+        photos = getattr(obj, "before_photos", None)
+        if photos is None:
+            photos = [p for p in obj.photos.all() if p.kind == ReportPhoto.Kind.BEFORE]
+        if not photos:
+            return None
+        request = self.context.get("request")
+        url = photos[0].thumbnail.url
+        return request.build_absolute_uri(url) if request else url

@@ -141,8 +141,10 @@ class ReportNearbyApi(APIView):
         if category is None:
             raise ApplicationError(_("请选择有效的类别。"))
         point = make_point(params.get("lng"), params.get("lat"), crs=params.get("crs", "wgs84"))
-        reports = selectors.report_nearby_open(point=point, category=category, metres=settings.REPORTS_NEARBY_METRES)
-        return Response(NearbyOutputSerializer(reports, many=True).data)
+        reports = selectors.report_nearby_open(
+            point=point, category=category, metres=settings.REPORTS_NEARBY_METRES, rider=request.user
+        )
+        return Response(NearbyOutputSerializer(reports, many=True, context={"request": request}).data)
 
 
 class ReportSupportApi(APIView):

@@ -14,6 +14,7 @@ from ..selectors import NearbyQuery
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_RADIUS_M = 20_000
+MAX_TEXT = 40
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"0", "false", "no", "off", ""}
 
@@ -99,4 +100,8 @@ def parse_nearby(params: QueryDict) -> NearbyQuery:
         if not (-180 <= x1 < x2 <= 180 and -90 <= y1 < y2 <= 90) or any(map(math.isnan, (x1, y1, x2, y2))):
             raise _bad("in_bbox", _("参数 in_bbox 的范围无效。"))
         query.bbox = (x1, y1, x2, y2)
+    text = " ".join((params.get("q") or "").split())
+    if len(text) > MAX_TEXT:
+        raise _bad("q", _("参数 q 不能超过 %(max)s 个字。") % {"max": MAX_TEXT})
+    query.text = text
     return query

@@ -8,12 +8,13 @@ import functools
 from typing import Any
 
 from django.conf import settings
+from django.contrib.gis.geos import Point
 from django.utils.translation import get_language
 from rest_framework import serializers
 
 from chaoyang_friendly.geo import GCJ02, navigation_links, wgs84_to_gcj02
 
-from ..hours import STATE_LABELS
+from ..hours import STATE_LABELS, describe
 from ..models import Station
 from ..selectors import NearbyStation
 
@@ -56,6 +57,7 @@ def station_feature(
             "address": row.address,
             "distance_m": row.distance_m,
             "hours": row.opening_hours,
+            "hours_text": describe(row.opening_hours),
             "hours_state": hours.state,
             "hours_label": state_labels[hours.state],
             "closes_at": hours.closes_at_iso,
@@ -69,13 +71,20 @@ def station_feature(
     }
 
 
-def station_collection(rows: list[NearbyStation]) -> dict[str, Any]:
+def station_collection(rows: list[NearbyStation], origin: Point | None = None) -> dict[str, Any]:
+    """The list; with the query's point as `origin` (WGS-84 and `display`, so that a page can mark where
+    the distances are measured from without datum maths of its own)."""
     labels, crs = _labels(get_language()), settings.MAP_TILES_CRS
-    return {
+    collection = {
         "type": "FeatureCollection",
         "display_crs": crs,
         "features": [station_feature(r, labels, crs) for r in rows],
     }
+    if origin is not None:
+        x, y = round(origin.x, PRECISION), round(origin.y, PRECISION)
+        display = [round(v, PRECISION) for v in wgs84_to_gcj02(origin.x, origin.y)] if crs == GCJ02 else [x, y]
+        collection["origin"] = {"coordinates": [x, y], "display": display}
+    return collection
 
 
 def station_detail_feature(station: Station) -> dict[str, Any]:
@@ -119,6 +128,7 @@ class FeatureCollectionSchema(serializers.Serializer):
 
     type = serializers.CharField(default="FeatureCollection")
     display_crs = serializers.CharField()
+    origin = serializers.DictField(required=False, help_text="the query point: coordinates (WGS-84) and display")
     features = serializers.ListField(child=serializers.DictField())
 
 

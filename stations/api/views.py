@@ -16,7 +16,7 @@ from chaoyang_friendly.renderers import FastJSONRenderer
 
 from .. import selectors, services
 from ..coverage import coverage_by_street
-from .params import MAX_LIMIT, MAX_RADIUS_M, parse_nearby
+from .params import MAX_LIMIT, MAX_RADIUS_M, MAX_TEXT, parse_nearby
 from .serializers import (
     CheckinOutputSerializer,
     CoverageRowSerializer,
@@ -46,6 +46,7 @@ class StationListApi(APIView):
             OpenApiParameter("amenity", OpenApiTypes.STR, many=True, description="all must match"),
             OpenApiParameter("open_now", OpenApiTypes.BOOL),
             OpenApiParameter("in_bbox", OpenApiTypes.STR, description="min_lng,min_lat,max_lng,max_lat"),
+            OpenApiParameter("q", OpenApiTypes.STR, description=f"part of the name or address, max {MAX_TEXT}"),
         ],
         responses=FeatureCollectionSchema,
         operation_id="stations_nearby",
@@ -53,7 +54,7 @@ class StationListApi(APIView):
     def get(self, request: Request) -> Response:
         query = parse_nearby(request.query_params)
         stations = selectors.station_nearby(query=query)
-        return Response(station_collection(stations))
+        return Response(station_collection(stations, origin=query.point))
 
 
 class StationDetailApi(APIView):

@@ -169,3 +169,130 @@ def test_street_staff_read_district_rules_and_edit_their_own(admin_client_for, s
         ).status_code
         == 403
     )
+
+
+def test_the_application_list_opens_on_the_queue_oldest_first(admin_client_for, staff_a, two_streets):
+    """Issue 15: the list showed all applications (517 in the demo) instead of the ones to allocate."""
+    from housing.services.applications import application_reject
+
+    apps = _queue(two_streets, 3)
+    application_reject(application=apps[1], actor=staff_a, reason="材料不全")
+    client = admin_client_for(staff_a)
+    queue = client.get("/admin/housing/application/")
+    assert [o.pk for o in queue.context["cl"].result_list] == [apps[0].pk, apps[2].pk]
+    html = queue.content.decode()
+    assert "待分配（排队中）" in html and "?queue=all" in html and "分配床位" in html
+    everything = client.get("/admin/housing/application/?queue=all")
+    assert {o.pk for o in everything.context["cl"].result_list} == {a.pk for a in apps}
+    rejected = client.get("/admin/housing/application/?status__exact=rejected")
+    assert [o.pk for o in rejected.context["cl"].result_list] == [apps[1].pk]
+    found = client.get(f"/admin/housing/application/?q={apps[1].rider.phone}")
+    assert [o.pk for o in found.context["cl"].result_list] == [apps[1].pk]
+    assert client.get("/admin/housing/application/?queue=nonsense").status_code == 302  # admin's ?e=1
+
+
+def test_the_allocation_page_shows_the_applicant_and_each_free_unit(admin_client_for, staff_a, two_streets):
+    """Issue 15: allocation was a bare dropdown of bed names, without applicant or room context."""
+    from housing.models import Room
+
+    sj = two_streets["sj"]
+    app = _queue(two_streets, 1)[0]
+    rooms = list(Room.objects.filter(room_type=sj).order_by("floor"))
+    free = Bed.objects.filter(room=rooms[0]).order_by("label").first()
+    Bed.objects.filter(pk=free.pk).update(status="available")  # one free bed in a room of 3, 2 let
+    Room.objects.filter(pk=rooms[1].pk).update(gender_rule="female")  # a free bed, but in a girls' room
+    Bed.objects.filter(pk=Bed.objects.filter(room=rooms[1]).first().pk).update(status="available")
+    make_room_type(project=sj.project, name="女生四人间", beds=2, rooms=1, rent=600)  # not wanted
+    client = admin_client_for(staff_a)
+    page = client.get(f"/admin/housing/application/{app.pk}/allocate/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    needs = html.split('id="applicant"')[1].split("</section>")[0]
+    for shown in ("单身", "共 1 人", "男", "怡舍公寓", sj.name, "700元/按床位", "双井", "距项目", "排队开始", "今天"):
+        assert shown in needs, shown
+    suitable = html.split('id="suitable-units"')[1].split("</table>")[0]
+    assert f'value="bed:{free.pk}"' in suitable
+    assert "已住 2 人 · 空 1 床（共 3 床）" in suitable and "700元/按床位" in suitable and "公里" in suitable
+    assert "女生四人间" not in suitable and suitable.count('type="radio"') == 1
+    others = html.split('class="unsuitable"')[1]
+    assert "女生宿舍，与申请人性别不符。" in others
+    assert "女生四人间" in others and "不在申请的意向房型中（该房型面向单身）。" in others
+    done = client.post(f"/admin/housing/application/{app.pk}/allocate/", {"unit": f"bed:{free.pk}"}, follow=True)
+    assert "已分配" in done.content.decode()
+    assert Lease.objects.active().get(application=app).bed_id == free.pk
+    assert client.get(f"/admin/housing/application/{app.pk + 1000}/allocate/").status_code == 404
+    slt_app = _queue_in(two_streets["slt"])  # another street's application: not found
+    assert client.get(f"/admin/housing/application/{slt_app.pk}/allocate/").status_code == 404
+
+
+def test_the_allocation_page_asks_for_a_choice(admin_client_for, staff_a, two_streets):
+    app = _queue(two_streets, 1)[0]
+    Bed.objects.filter(pk=Bed.objects.filter(room__room_type=two_streets["sj"]).first().pk).update(status="available")
+    response = admin_client_for(staff_a).post(f"/admin/housing/application/{app.pk}/allocate/", {})
+    assert response.status_code == 200
+    assert "请选择一个床位或整间房。" in response.content.decode()
+    assert not Lease.objects.exists()
+
+
+def _queue_in(room_type):
+    from housing.services import application_submit
+
+    return application_submit(
+        rider=make_rider(street_code="SLT"),
+        project=room_type.project,
+        room_types=[room_type],
+        household_kind="single",
+        gender="male",
+        move_in_date=tomorrow(),
+    )
+
+
+def test_history_and_eligibility_are_readable_in_beijing_time(admin_client_for, staff_a, two_streets):
+    """Issue 15: raw JSON in the eligibility column and UTC times in the inline rows' titles."""
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    utc_evening = datetime.datetime(2026, 5, 1, 17, 30, tzinfo=datetime.UTC)  # 01:30 the next day in Beijing
+    with time_machine.travel(utc_evening, tick=False):
+        app = _queue(two_streets, 1)[0]
+    html = admin_client_for(staff_a).get(f"/admin/housing/application/{app.pk}/change/").content.decode()
+    assert "排队中" in html
+    assert "新申请 → 已提交 · 2026-05-02 01:30" in html
+    assert "符合条件 → 排队中 · 2026-05-02 01:30" in html
+    assert "2026-05-01 17:30" not in html
+    assert '"ok": true' not in html and "&quot;ok&quot;" not in html
+    assert "✓ 在朝阳区从事新就业形态职业" in html and "✓ 房型与申请类型相符" in html
+    assert "无（本人独住）" in html
+    assert timezone.get_current_timezone_name() == "Asia/Shanghai"
+
+
+def test_rule_parameters_are_listed_in_words(admin_client_for, staff_a, streets, rules):
+    EligibilityRule.objects.create(
+        street=streets["SJ"], code="works_in_street", parameters={"streets": ["SJ"]}, failure_message="需在双井工作"
+    )
+    EligibilityRule.objects.create(
+        street=streets["SJ"], code="household_max", parameters={"max": 3}, failure_message="最多3人"
+    )
+    html = admin_client_for(staff_a).get("/admin/housing/eligibilityrule/").content.decode()
+    assert "街道：双井" in html and "最多 3 人" in html
+    assert "{&quot;" not in html
+
+
+def test_the_clerk_can_send_an_offer_the_rider_confirms(admin_client_for, staff_a, two_streets):
+    app = _queue(two_streets, 1)[0]
+    bed = Bed.objects.filter(room__room_type=two_streets["sj"]).last()
+    Bed.objects.filter(pk=bed.pk).update(status="available")
+    client = admin_client_for(staff_a)
+    page = client.get(f"/admin/housing/application/{app.pk}/allocate/").content.decode()
+    assert 'name="offer"' in page and "小时内在手机上确认" in page
+    done = client.post(
+        f"/admin/housing/application/{app.pk}/allocate/", {"unit": f"bed:{bed.pk}", "offer": "1"}, follow=True
+    )
+    assert "发出入住邀约" in done.content.decode() and "答复截止" in done.content.decode()
+    offer = Offer.objects.get(application=app, status="open")
+    assert offer.bed_id == bed.pk
+    assert Bed.objects.get(pk=bed.pk).status == "held"
+    assert Application.objects.get(pk=app.pk).status == "offered"
+    assert not Lease.objects.filter(application=app).exists()

@@ -59,9 +59,43 @@ def test_household_rule_limits_members_and_room_type_must_match(rules, dorm, sub
     app = submit(make_rider(), couple, household_members=members)
     assert app.status == Application.Status.REJECTED
     assert "同住人数超过上限。" in app.reason
-    assert "所选房型" not in app.reason  # the household kind fits the couple room type
-    wrong = submit(make_rider(), couple, household_kind="single")
-    assert "所选房型不接受该申请类型" in wrong.reason
+    assert "只面向" not in app.reason  # the household kind fits the couple room type
+
+
+def test_a_room_type_for_another_household_is_a_choice_to_correct_not_a_rejection(rules, dorm, submit):
+    """Issue 15: a single applicant choosing 夫妻房 was rejected for good with a two-case reason."""
+    couple = make_couple_type(project=dorm.project, name="夫妻房")
+    rider = make_rider()
+    with pytest.raises(ApplicationError) as wrong:
+        submit(rider, couple, household_kind="single")
+    assert str(wrong.value) == "“夫妻房”只面向夫妻申请，您选的申请类型是“单身”。请换一个房型，或更改申请类型。"
+    with pytest.raises(ApplicationError) as members:
+        submit(rider, dorm, household_kind="single", household_members=[{"name": "张三", "relation": "配偶"}])
+    assert "单身申请不用填写同住人" in str(members.value)
+    assert not Application.objects.filter(rider=rider).exists()  # nothing to be stuck with
+    fixed = submit(rider, couple, household_kind="couple", household_members=[{"name": "张三", "relation": "配偶"}])
+    assert fixed.status != Application.Status.REJECTED
+
+
+def test_a_rider_can_apply_again_after_an_ended_application(rules, dorm, submit, staff_a):
+    """Rejected, declined and withdrawn applications are closed: the one-open-application rule lets the
+    rider apply again, and the new one queues normally."""
+    from housing.services import application_withdraw, offer_decline
+    from housing.services.applications import application_reject
+
+    rider = make_rider()
+    first = submit(rider, dorm)
+    application_reject(application=first, actor=staff_a, reason="材料不全")
+    second = submit(rider, dorm)
+    assert second.status == Application.Status.OFFERED
+    offer_decline(offer=second.offers.get(), actor=rider)
+    third = submit(rider, dorm)
+    application_withdraw(application=third, actor=rider)
+    fourth = submit(rider, dorm)
+    assert fourth.is_open
+    assert Application.objects.filter(rider=rider).count() == 4
+    with pytest.raises(ConflictError):
+        submit(rider, dorm)  # but still only one open at a time
 
 
 def test_inactive_rules_are_ignored(rules, dorm, submit):

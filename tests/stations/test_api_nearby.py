@@ -159,6 +159,7 @@ def test_open_now_across_midnight_and_unknown_hours(api, streets):
         ({"in_bbox": "1,2,3"}, "in_bbox"),
         ({"in_bbox": "116.5,39.9,116.4,40.0"}, "in_bbox"),
         ({"crs": "bd09"}, "crs"),
+        ({"q": "驿" * 41}, "q"),
     ],
 )
 def test_bad_input_is_400_naming_the_parameter(api, streets, params, name):
@@ -184,6 +185,8 @@ def test_list_query_count(api, scattered, django_assert_num_queries, django_asse
         [Station.amenities.through(station=s, amenity=Amenity.objects.get(code="charging")) for s in scattered]
     )
     client = api(None)
+    # A process reads the staff calendar (调休 days) once, then only when staff change it: warm it up.
+    client.get(URL, {"lng": 116.47, "lat": 39.92, "amenity": "charging", "limit": 20})
     # 1 the KNN statement: nearest by metres, with street name and amenity codes. The amenity
     # vocabulary is only read when nothing matched (see the next test).
     # (SpatiaLite: the growing bounding box may take a few rounds instead.)
@@ -257,6 +260,7 @@ def test_open_now_widens_the_candidate_set_until_enough_are_open(api, streets):
         ({"radius_m": 800.0}, True),
         ({"bbox": (116.45, 39.88, 116.48, 39.90)}, True),
         ({"kinds": ["refuel"], "amenity_codes": ["charging", "hot_water"]}, False),
+        ({"text": "S1"}, False),
     ],
 )
 def test_knn_statement_walks_the_geography_index(scattered, shape, index_condition):
@@ -285,3 +289,37 @@ def test_knn_statement_walks_the_geography_index(scattered, shape, index_conditi
     assert "Order By: ((point)::geography <->" in details
     assert ("Index Cond" in details) is index_condition
     assert "Sort" not in "\n".join(lines[:at])
+
+
+def test_search_by_name_or_address_nearest_first_or_by_name(api, streets):
+    # The rider's search box (q): part of the name or of the address; with a point nearest first (the KNN
+    # statement on PostgreSQL), without one in name order (the ORM filter of _base).
+    near = StationFactory(name="二十二院街小哥加油站", point=Point(116.4667, 39.8937, srid=4326))
+    far = StationFactory(name="劲松小哥加油站", point=Point(116.4665, 39.8835, srid=4326))
+    by_address = StationFactory(
+        name="友好商户", address="广渠路小哥加油站旁", point=Point(116.4665, 39.8900, srid=4326)
+    )
+    StationFactory(name="双井驿站", point=Point(116.4665, 39.8936, srid=4326))
+    StationFactory(name="已撤销小哥加油站", status=Station.Status.DEFUNCT)
+    client = api(None)
+    body = client.get(URL, {"lng": 116.4665, "lat": 39.8935, "q": " 小哥加油站 "}).json()
+    assert [f["id"] for f in body["features"]] == [near.pk, by_address.pk, far.pk]
+    assert body["features"][0]["properties"]["distance_m"] > 0
+    body = client.get(URL, {"q": "小哥加油站"}).json()
+    assert [f["id"] for f in body["features"]] == sorted(
+        [near.pk, by_address.pk, far.pk], key=lambda pk: Station.objects.get(pk=pk).name
+    )
+    assert all(f["properties"]["distance_m"] is None for f in body["features"])
+    assert client.get(URL, {"q": "劲松", "lng": 116.4665, "lat": 39.8935, "radius": 500}).json()["features"] == []
+
+
+@pytest.mark.parametrize("located", [True, False])
+def test_search_wildcards_match_themselves(api, streets, located):
+    StationFactory(name="100%驿站")
+    StationFactory(name="A_B驿站")
+    StationFactory(name="ABC驿站")
+    client = api(None)
+    where = {"lng": 116.4665, "lat": 39.8935} if located else {}
+    assert [f["properties"]["name"] for f in client.get(URL, {**where, "q": "%"}).json()["features"]] == ["100%驿站"]
+    assert [f["properties"]["name"] for f in client.get(URL, {**where, "q": "A_B"}).json()["features"]] == ["A_B驿站"]
+    assert client.get(URL, {**where, "q": "\\"}).json()["features"] == []

@@ -1,46 +1,70 @@
-/* The team's phone page: the team token stays in this browser; every step goes through the API. */
+/* The team's phone page: the team token stays in this browser; every step goes through the API.
+   Every string goes through Django's JavaScript catalog. */
 (function () {
   "use strict";
   var KEY = "cyf-team-token";
   var $ = function (id) { return document.getElementById(id); };
-  var LABELS = { acknowledge: "接单", on_site: "已到场", resolve: "处置完成（拍照）", reject: "驳回" };
+  var LABELS = {
+    acknowledge: gettext("接单"),
+    on_site: gettext("已到场"),
+    resolve: gettext("处置完成（拍照）"),
+    reject: gettext("驳回")
+  };
 
   function api(path, options) {
     options = options || {};
     options.headers = Object.assign({ Authorization: "Bearer " + localStorage.getItem(KEY) }, options.headers || {});
-    return fetch(path, options).then(function (r) { return r.json().then(function (b) { return [r, b]; }); });
+    return fetch(path, options).then(function (r) {
+      return r.json().then(function (b) { return [r, b]; }, function () { return [r, {}]; });
+    });
   }
+
+  function error(text) { $("team-error").textContent = text || ""; }
 
   function step(id, kind, extra) {
     var data = new FormData();
     data.append("kind", kind);
     Object.keys(extra || {}).forEach(function (k) { data.append(k, extra[k]); });
     api("/api/v1/reports/" + id + "/events/", { method: "POST", body: data }).then(function (rb) {
-      if (!rb[0].ok) { $("team-error").textContent = rb[1].detail || "操作失败"; }
+      if (!rb[0].ok) { error(rb[1].detail || gettext("操作失败，请重试。")); } else { error(""); }
       load();
-    });
+    }, function () { error(gettext("网络不稳定，操作没有成功，请重试。")); });
   }
 
   function render(items) {
     var list = $("team-queue");
     list.innerHTML = "";
-    if (!items.length) { list.innerHTML = "<li class='card'>暂无待处理的随手拍。</li>"; }
+    if (!items.length) {
+      var empty = document.createElement("li");
+      empty.className = "card";
+      empty.textContent = gettext("暂无待处理的随手拍。");
+      list.appendChild(empty);
+    }
     items.forEach(function (r) {
       var li = document.createElement("li");
       li.style.padding = "10px 14px";
       var head = document.createElement("div");
-      head.innerHTML = "<strong></strong> <span class='badge soon'></span><div class='muted'></div><div></div>";
-      head.querySelector("strong").textContent = "#" + r.id + " " + r.category.name;
-      head.querySelector(".badge").textContent = r.status_label;
-      head.querySelector(".muted").textContent = (r.street || "") + " · " + r.lat + ", " + r.lng;
-      head.lastChild.textContent = r.description || "";
+      var title = document.createElement("strong");
+      title.textContent = "#" + r.id + " " + r.category.name;
+      var badge = document.createElement("span");
+      badge.className = "badge soon";
+      badge.textContent = r.status_label;
+      var where = document.createElement("div");
+      where.className = "muted";
+      where.textContent = (r.street ? r.street + " · " : "") + r.lat + ", " + r.lng;
+      var text = document.createElement("div");
+      text.textContent = r.description || "";
+      head.appendChild(title); head.appendChild(document.createTextNode(" ")); head.appendChild(badge);
+      head.appendChild(where); head.appendChild(text);
       li.appendChild(head);
+      var actions = document.createElement("div");
+      actions.className = "team-actions";
       ["acknowledge", "on_site", "resolve", "reject"].forEach(function (kind) {
         var btn = document.createElement("button");
         btn.type = "button"; btn.className = "btn secondary"; btn.textContent = LABELS[kind];
         btn.addEventListener("click", function () {
           if (kind === "reject") {
-            var reason = window.prompt("驳回原因");
+            var reason = window.prompt(gettext("驳回原因"));
             if (reason) { step(r.id, kind, { reason: reason }); }
           } else if (kind === "resolve") {
             var input = document.createElement("input");
@@ -49,8 +73,9 @@
             input.click();
           } else { step(r.id, kind); }
         });
-        li.appendChild(btn);
+        actions.appendChild(btn);
       });
+      li.appendChild(actions);
       list.appendChild(li);
     });
   }
@@ -58,10 +83,10 @@
   function load() {
     if (!localStorage.getItem(KEY)) { return; }
     api("/api/v1/reports/team/?open=1").then(function (rb) {
-      if (!rb[0].ok) { $("team-error").textContent = "令牌无效。"; return; }
+      if (!rb[0].ok) { error(gettext("令牌无效。")); $("token-form").hidden = false; return; }
       $("token-form").hidden = true;
       render(rb[1].results || []);
-    });
+    }, function () { error(gettext("网络不稳定，稍后自动刷新。")); });
   }
 
   $("token-form").addEventListener("submit", function (e) {

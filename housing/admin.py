@@ -320,14 +320,17 @@ class AllocateForm(forms.Form):
 class QueueFilter(admin.SimpleListFilter):
     """The list opens on the queue (waiting for a bed, in queue order); "全部申请" shows everything.
 
-    An explicit status filter or a search shows all matching applications instead of the queue."""
+    An explicit status filter or a search shows all matching applications instead of the queue, and an
+    action applies to the rows the clerk selected, wherever they came from (still within the street)."""
 
     title = _("队列")
     parameter_name = "queue"
     OVERRIDES = ("status__exact", "q")
 
     def __init__(self, request: HttpRequest, *args: Any) -> None:
-        self.overridden = any(request.GET.get(k) for k in self.OVERRIDES)
+        self.overridden = any(request.GET.get(k) for k in self.OVERRIDES) or (
+            request.method == "POST" and bool(request.POST.getlist("_selected_action"))
+        )
         super().__init__(request, *args)
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:

@@ -149,3 +149,13 @@ def in_viewport(page: Page, selector: str) -> bool:
             selector,
         )
     )
+
+
+def wait_in_viewport(page: Page, selector: str, timeout_ms: int = 5000) -> bool:
+    """in_viewport once scrolling and map pans have settled: polls until true or the timeout, then
+    answers (a smooth scroll or Leaflet's autoPan moves the element for a few hundred ms)."""
+    waited = 0
+    while not in_viewport(page, selector) and waited < timeout_ms:
+        page.wait_for_timeout(100)
+        waited += 100
+    return in_viewport(page, selector)

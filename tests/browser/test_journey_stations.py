@@ -13,7 +13,7 @@ from accounts.sms import read_sms_files
 from jurisdictions.services import locate
 from stations.models import Station, Visit
 
-from .conftest import PHONE, in_viewport
+from .conftest import PHONE, in_viewport, wait_in_viewport
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -186,7 +186,7 @@ def test_with_location_the_rider_is_marked_and_pins_link_to_the_list(phone_conte
     popup.wait_for()
     assert "团结湖驿站" in popup.inner_text() and "已关门" in popup.inner_text()
     assert page.locator(".pin.pin-closed").count() == 1
-    assert in_viewport(page, ".leaflet-popup-content")
+    assert wait_in_viewport(page, ".leaflet-popup-content")  # after the scroll and autoPan settle
     shot(page, "list_to_pin")
 
     # From the pin back to its list item.

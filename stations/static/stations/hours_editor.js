@@ -32,8 +32,8 @@
 
   function normalize(text) {
     return (text || "")
-      .replace(/：/g, ":").replace(/；/g, ";").replace(/，/g, ",")
-      .replace(/[－—–～~]/g, "-").replace(/\s+/g, " ").trim();
+      .replace(/\uFF1A/g, ":").replace(/\uFF1B/g, ";").replace(/\uFF0C/g, ",")
+      .replace(/[\uFF0D\u2014\u2013\uFF5E~]/g, "-").replace(/\s+/g, " ").trim();
   }
 
   function minutes(hhmm) {

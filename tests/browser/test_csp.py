@@ -47,6 +47,7 @@ def test_rider_pages_and_the_login_challenge_pass_the_policy(streets, phone_page
         page.fill("#id_phone", "13912345678")
         page.click("button[value=send]")
     picture = page.wait_for_selector("img.challenge")
+    page.wait_for_function("img => img.complete", arg=picture)  # the picture loads after it shows
     assert picture.evaluate("img => img.complete && img.naturalWidth > 0")
     assert _violations(messages) == [], messages
     # negative control: an inline script without the nonce is refused, and the watcher sees it

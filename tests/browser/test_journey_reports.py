@@ -222,6 +222,7 @@ def test_me_too_lists_someone_elses_report_with_category_photo_and_age_not_the_r
     assert "我报的积水" not in page.inner_text("#nearby")
     thumb = card.locator("img.candidate-thumb")
     expect(thumb).to_be_visible()
+    page.wait_for_function("img => img.complete", arg=thumb.element_handle())  # the picture loads after it shows
     assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")
     assert in_viewport(page, "#nearby h2")
     shot(page, "candidates")
@@ -286,6 +287,7 @@ def test_a_rider_follows_a_report_to_resolved_and_sees_the_after_photo(
     expect(page.locator("#status")).to_have_class(re.compile(r"\bopen\b"))
     after = page.locator("#after-photos img")
     expect(after).to_be_visible()
+    page.wait_for_function("img => img.complete", arg=after.element_handle())  # the picture loads after it shows
     assert after.evaluate("img => img.complete && img.naturalWidth > 0")
     shot(page, "resolved_reloaded")
 

@@ -47,38 +47,42 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def phone_page(browser: Browser, live_server) -> Iterator[Page]:
-    """A 360×740 touch page; requests that leave the live server (map tiles) are answered empty."""
-    context = browser.new_context(
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-    )
+PHONE_CONTEXT = {
+    "viewport": PHONE,
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",
+    "timezone_id": "Asia/Shanghai",
+}
+
+
+def local_page(browser: Browser, live_server_url: str, **options) -> Page:
+    """A page of a new browser context with `options`; requests that leave the live server (map tiles) are
+    answered empty. Close it with page.context.close()."""
+    context = browser.new_context(**options)
     context.route(
-        lambda url: not url.startswith(live_server.url),
+        lambda url: not url.startswith(live_server_url),
         lambda route: route.fulfill(status=204, body=""),
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
+    return page
+
+
+@pytest.fixture
+def phone_page(browser: Browser, live_server) -> Iterator[Page]:
+    """A 360×740 zh-CN touch page."""
+    page = local_page(browser, live_server.url, **PHONE_CONTEXT)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture
 def desktop_page(browser: Browser, live_server) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.route(
-        lambda url: not url.startswith(live_server.url),
-        lambda route: route.fulfill(status=204, body=""),
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = local_page(browser, live_server.url, viewport={"width": 1280, "height": 900}, locale="zh-CN")
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture
@@ -103,15 +107,9 @@ def login_rider(live_server, settings) -> Callable[[Page, str], None]:
 @pytest.fixture
 def clerk_page(browser: Browser, live_server) -> Iterator[Page]:
     """A street clerk's office screen: 1366×768, zh-CN, Beijing time."""
-    context = browser.new_context(viewport=CLERK, locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.route(
-        lambda url: not url.startswith(live_server.url),
-        lambda route: route.fulfill(status=204, body=""),
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = local_page(browser, live_server.url, viewport=CLERK, locale="zh-CN", timezone_id="Asia/Shanghai")
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture

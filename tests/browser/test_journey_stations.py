@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.gis.geos import Point
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
 from accounts.sms import read_sms_files
 from jurisdictions.services import locate
 from stations.models import Station, Visit
 
-from .conftest import PHONE, in_viewport, wait_in_viewport
+from .conftest import PHONE, PHONE_CONTEXT, in_viewport, local_page, wait_in_viewport
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,30 +24,15 @@ CHAOYANG = {"latitude": 39.92, "longitude": 116.46, "accuracy": 35}
 def phone_context(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
     """phone(permissions=[…], geolocation=…) → a 360×740 zh-CN touch page of a new context (map tiles are
     answered empty, like phone_page)."""
-    contexts: list[BrowserContext] = []
+    pages: list[Page] = []
 
     def make(**options) -> Page:
-        context = browser.new_context(
-            viewport=PHONE,
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-            **options,
-        )
-        context.route(
-            lambda url: not url.startswith(live_server.url),
-            lambda route: route.fulfill(status=204, body=""),
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
+        pages.append(local_page(browser, live_server.url, **{**PHONE_CONTEXT, **options}))
+        return pages[-1]
 
     yield make
-    for context in contexts:
-        context.close()
+    for page in pages:
+        page.context.close()
 
 
 def _station(name: str, lng: float, lat: float, **fields) -> Station:
